@@ -1,0 +1,112 @@
+import Glibc
+
+/// A buffered output that appears under its final name only when complete: it is written to
+/// `NAME.tmp-PID` and renamed by `commit()`; `abandon()` (or a crash) never leaves a file at `NAME`.
+/// `-` writes to stdout, and character devices such as `/dev/null` are written directly.
+public final class OutputFile {
+    public let path: String
+    private let tempPath: String?
+    private let fd: Int32
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private let capacity = 1 << 20
+    private var used = 0
+    private var closed = false
+    public private(set) var bytesWritten = 0
+
+    public init(path: String) throws {
+        self.path = path
+        buffer = .allocate(capacity: capacity)
+        if path == "-" { fd = 1; tempPath = nil; return }
+        var st = stat()
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR {
+            fd = open(path, O_WRONLY)
+            tempPath = nil
+        } else {
+            let t = path + ".tmp-\(getpid())"
+            fd = open(t, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            tempPath = t
+        }
+        if fd < 0 {
+            buffer.deallocate()
+            throw GenomeIOError(.io, "cannot create output: \(String(cString: strerror(errno)))",
+                                at: InputLocation(path: path))
+        }
+    }
+
+    deinit {
+        if !closed { abandon() }
+        buffer.deallocate()
+    }
+
+    @inline(__always)
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if used + bytes.count > capacity { try flush() }
+        if bytes.count > capacity { try writeAll(bytes); return }
+        (buffer + used).update(from: bytes.bindMemory(to: UInt8.self).baseAddress!, count: bytes.count)
+        used += bytes.count
+    }
+
+    /// Gives `n` bytes of buffer space to fill; `fill` returns how many it used.
+    @inline(__always)
+    public func withSpace(_ n: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Int) throws {
+        if n > capacity {
+            try flush()
+            let tmp = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+            defer { tmp.deallocate() }
+            try writeAll(UnsafeRawBufferPointer(start: tmp, count: fill(tmp)))
+            return
+        }
+        if used + n > capacity { try flush() }
+        used += fill(buffer + used)
+    }
+
+    public func write(_ s: String) throws {
+        var s = s
+        try s.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+    }
+
+    public func flush() throws {
+        try writeAll(UnsafeRawBufferPointer(start: buffer, count: used))
+        used = 0
+    }
+
+    private func writeAll(_ b: UnsafeRawBufferPointer) throws {
+        var off = 0
+        while off < b.count {
+            let r = Glibc.write(fd, b.baseAddress! + off, b.count - off)
+            if r < 0 {
+                if errno == EINTR { continue }
+                throw GenomeIOError(.io, "write failed: \(String(cString: strerror(errno)))",
+                                    at: InputLocation(path: path),
+                                    hint: errno == ENOSPC ? "the disk is full; nothing was left under the final name" : nil)
+            }
+            off += r
+        }
+        bytesWritten += b.count
+    }
+
+    /// Flushes, syncs and renames the temporary file to its final name.
+    public func commit() throws {
+        try flush()
+        closed = true
+        guard let tempPath else { return }
+        if fsync(fd) != 0 || close(fd) != 0 {
+            let e = String(cString: strerror(errno))
+            unlink(tempPath)
+            throw GenomeIOError(.io, "cannot finish writing: \(e)", at: InputLocation(path: path))
+        }
+        if rename(tempPath, path) != 0 {
+            let e = String(cString: strerror(errno))
+            unlink(tempPath)
+            throw GenomeIOError(.io, "cannot rename \(tempPath) to its final name: \(e)", at: InputLocation(path: path))
+        }
+    }
+
+    /// Closes and deletes the temporary file; the final name is never created.
+    public func abandon() {
+        closed = true
+        guard let tempPath else { return }
+        close(fd)
+        unlink(tempPath)
+    }
+}

@@ -1,0 +1,112 @@
+import Dispatch
+import Synchronization
+
+/// Moves a value that is not Sendable to another thread exactly once; the sender must not touch it again.
+struct UnsafeTransfer<V>: @unchecked Sendable { var value: V }
+
+/// A fixed-capacity FIFO between two threads: `push` blocks while full, `pop` blocks while empty.
+/// This is the back-pressure primitive of the pipelines (no item is ever dropped).
+public final class BoundedQueue<T: Sendable>: Sendable {
+    private let items = Mutex<[T?]>([])
+    private let filled: DispatchSemaphore
+    private let free: DispatchSemaphore
+
+    public init(capacity: Int) {
+        precondition(capacity > 0, "queue capacity must be positive, got \(capacity)")
+        filled = DispatchSemaphore(value: 0)
+        // Start at 0 and signal up: libdispatch traps when a semaphore is freed below its initial value.
+        free = DispatchSemaphore(value: 0)
+        for _ in 0..<capacity { free.signal() }
+    }
+
+    public func push(_ item: T) {
+        free.wait()
+        items.withLock { $0.append(item) }
+        filled.signal()
+    }
+
+    public func pop() -> T {
+        filled.wait()
+        let item: T = items.withLock { q in
+            let x = q.removeFirst()!
+            return x
+        }
+        free.signal()
+        return item
+    }
+}
+
+/// A flag one thread sets and another reads.
+final class CancelFlag: Sendable { let flag = Atomic<Bool>(false) }
+
+/// Reads an input on its own thread into a small pool of reused buffers, so that decompression
+/// (or the page-cache copy) overlaps with parsing on the caller's thread.
+final class ChunkPipe {
+    struct Chunk: Sendable { let slot: Int; let count: Int; let offset: Int }
+    enum Message: Sendable { case chunk(Chunk), end, failure(GenomeIOError) }
+
+    private let buffers: [UnsafeMutableRawPointer]
+    let chunkSize: Int
+    private let full: BoundedQueue<Message>
+    private let empty: BoundedQueue<Int>
+    private let cancelled = CancelFlag()
+    private let done = DispatchSemaphore(value: 0)
+    private var finished = false
+    let format: InputFormat
+
+    init(input: CompressedInput, chunkSize: Int = 4 << 20, slots: Int = 4) {
+        self.chunkSize = chunkSize
+        self.format = input.format
+        buffers = (0..<slots).map { _ in UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 64) }
+        full = BoundedQueue(capacity: slots + 1)
+        empty = BoundedQueue(capacity: slots)
+        for i in 0..<slots { empty.push(i) }
+        let transfer = UnsafeTransfer(value: (input, buffers))
+        let full = self.full, empty = self.empty, done = self.done
+        let size = chunkSize
+        let cancelled = self.cancelled
+        DispatchQueue.global().async {
+            let (input, buffers) = transfer.value
+            defer { done.signal() }
+            while true {
+                let slot = empty.pop()
+                if cancelled.flag.load(ordering: .acquiring) { full.push(.end); return }
+                do {
+                    let start = input.offset
+                    let n = try input.read(into: buffers[slot], capacity: size)
+                    if n == 0 { full.push(.end); return }
+                    full.push(.chunk(Chunk(slot: slot, count: n, offset: start)))
+                } catch let e as GenomeIOError {
+                    full.push(.failure(e)); return
+                } catch {
+                    full.push(.failure(GenomeIOError(.io, "\(error)"))); return
+                }
+            }
+        }
+    }
+
+    /// Next chunk (bytes valid until `recycle` is called for it), or nil at the end.
+    func next() throws -> (UnsafeRawBufferPointer, Chunk)? {
+        if finished { return nil }
+        switch full.pop() {
+        case .chunk(let c): return (UnsafeRawBufferPointer(start: buffers[c.slot], count: c.count), c)
+        case .end: finished = true; return nil
+        case .failure(let e): finished = true; throw e
+        }
+    }
+
+    func recycle(_ c: Chunk) { empty.push(c.slot) }
+
+    /// Stops the reader thread (if still running) and frees the buffers.
+    func close() {
+        cancelled.flag.store(true, ordering: .releasing)
+        while !finished {
+            switch full.pop() {
+            case .chunk(let c): empty.push(c.slot)
+            case .end, .failure: finished = true
+            }
+        }
+        done.wait()
+        for b in buffers { b.deallocate() }
+    }
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+import GenomeIO
+
+@main
+struct GenomePrep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "genome-prep",
+        abstract: "Streaming, deterministic data preparation for DNA language-model pretraining.",
+        discussion: """
+        Reads plain, gzip and BGZF FASTA through htslib, places 1 kbp windows (tiled, random or from
+        BED intervals), filters them by N and soft-mask content, assigns reproducible train/val/test
+        splits, and writes them out. Every subcommand has its own --help.
+
+        Examples:
+          genome-prep windows data/ecoli_K12_MG1655.fa.bgz -o windows.fa
+          genome-prep windows genome.fa.gz --sampler random --count 100000 --seed 7 --format bed -o w.bed
+          genome-prep stats data/ecoli_K12_MG1655.fa.gz
+          genome-prep fetch data/ecoli_K12_MG1655.fa.bgz K-12-MG1655:1-100 --reverse-complement
+        """,
+        version: "0.1.0",
+        subcommands: [Windows.self, Stats.self, Index.self, Fetch.self])
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import GenomeIO
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate FASTA files and print records, bases, N and lowercase fractions.",
+        discussion: """
+        Reads every byte (plain, gzip or BGZF), so it doubles as a validator: any problem is
+        reported with the file, line, byte offset and record. Prints one TSV line per file.
+
+        Example:
+          genome-prep stats data/*.fa.gz
+        """)
+
+    @Argument(help: "FASTA inputs.")
+    var inputs: [String]
+    @Option(help: "Threads for BGZF decompression.")
+    var threads: Int = 2
+    @Option(help: "Bytes that are not bases: error or n.")
+    var invalidBytes: InvalidBytePolicy = .error
+
+    func run() throws {
+        try reportingErrors {
+            print("file\tformat\trecords\tbases\tmin_len\tmax_len\tn_fraction\tlower_fraction\tgc_fraction")
+            for path in inputs {
+                let s = try GenomeStats.compute(path: path, threads: threads, invalidBytes: invalidBytes)
+                print(s.tsvLine)
+            }
+        }
+    }
+}
+
+struct Index: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build the .fai (and .gzi for BGZF) index with htslib, or make an indexable BGZF copy.",
+        discussion: """
+        Plain gzip cannot be randomly accessed. With --bgzip, a BGZF copy (FILE.bgz, or --output) is
+        written first through htslib and then indexed.
+
+        Examples:
+          genome-prep index genome.fa.bgz
+          genome-prep index --bgzip genome.fa.gz        # writes genome.fa.bgz + .fai + .gzi
+        """)
+    @Argument(help: "FASTA file (plain or BGZF; gzip with --bgzip).")
+    var input: String
+    @Flag(help: "Recompress the input as BGZF first, then index the copy.")
+    var bgzip = false
+    @Option(name: [.short, .long], help: "With --bgzip: the BGZF file to write (default: INPUT with .gz replaced by .bgz).")
+    var output: String?
+    @Option(help: "Compression threads for --bgzip.")
+    var threads: Int = 2
+
+    func run() throws {
+        try reportingErrors {
+            var target = input
+            if bgzip {
+                target = output ?? (input.hasSuffix(".gz") ? String(input.dropLast(3)) + ".bgz" : input + ".bgz")
+                try BGZFWriter.recompress(input: input, output: target, threads: threads)
+                printError("wrote \(target)")
+            }
+            try FaiIndex.build(path: target)
+            let idx = try FaiIndex(path: target)
+            printError("indexed \(target): \(idx.entries.count) sequences")
+        }
+    }
+}
+
+struct Fetch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print regions through the .fai/.gzi index (random access), like `samtools faidx`.",
+        discussion: """
+        Regions are samtools style, 1-based inclusive: CONTIG, CONTIG:START-END or CONTIG:START.
+        Example:
+          genome-prep fetch data/ecoli_K12_MG1655.fa.bgz K-12-MG1655:1001-2000 --reverse-complement
+        """)
+    @Argument(help: "Indexed FASTA (plain or BGZF with .fai/.gzi).")
+    var input: String
+    @Argument(help: "Regions.")
+    var regions: [String]
+    @Flag(name: [.customShort("i"), .long], help: "Print the reverse complement (IUPAC-aware, case kept).")
+    var reverseComplement = false
+    @Option(help: "Bases per output line.")
+    var lineWidth: Int = 60
+
+    func run() throws {
+        try reportingErrors {
+            let idx = try FaiIndex(path: input)
+            for r in regions {
+                let iv = try RegionParser.parse(r, contigs: idx.entries)
+                var bases = try idx.fetchASCII(contig: iv.contig, start: iv.start, end: iv.end)
+                if reverseComplement { bases = BaseCode.reverseComplementASCII(bases) }
+                var out = ">\(iv.region)\(reverseComplement ? "/rc" : "")\n"
+                var i = 0
+                while i < bases.count {
+                    let j = min(i + max(1, lineWidth), bases.count)
+                    out += String(decoding: bases[i..<j], as: UTF8.self) + "\n"
+                    i = j
+                }
+                print(out, terminator: "")
+            }
+        }
+    }
+}
