@@ -87,7 +87,7 @@ public enum BaseCode {
     /// Human-readable name of a byte for error messages.
     public static func describe(_ byte: UInt8) -> String {
         switch byte {
-        case 0: return "NUL byte (0x00): is this a binary file?"
+        case 0: return "NUL (0x00; is this a binary file?)"
         case 0x20...0x7e: return "'\(Character(Unicode.Scalar(byte)))' (0x\(String(byte, radix: 16)))"
         default: return "byte 0x\(String(byte, radix: 16, uppercase: true))"
         }

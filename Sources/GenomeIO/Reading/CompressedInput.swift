@@ -26,11 +26,12 @@ public final class CompressedInput {
         if (st.st_mode & S_IFMT) == S_IFDIR {
             throw GenomeIOError(.cannotOpen, "is a directory, not a FASTA file", at: InputLocation(path: path))
         }
+        hts_set_log_level(HTS_LOG_OFF)   // htslib's own messages would duplicate ours
         guard let fp = bgzf_open(path, "r") else {
             throw GenomeIOError(.cannotOpen, "cannot open: \(String(cString: strerror(errno)))",
                                 at: InputLocation(path: path))
         }
-        self.fp = fp
+        let format: InputFormat
         switch bgzf_compression(fp) {
         case 2: format = .bgzf
         case 1: format = .gzip
@@ -48,25 +49,36 @@ public final class CompressedInput {
             }
             if threads > 1 { _ = bgzf_mt(fp, Int32(threads), 256) }
         }
+        self.fp = fp
+        self.format = format
     }
 
     deinit { bgzf_close(fp) }
 
     /// Reads up to `capacity` uncompressed bytes into `buffer`; returns 0 at end of input.
+    /// Compressed input is read in 64 KiB steps so that an error's byte offset is close to the damage.
     public func read(into buffer: UnsafeMutableRawPointer, capacity: Int) throws -> Int {
-        let n = bgzf_read(fp, buffer, capacity)
-        if n < 0 {
-            let what: String
-            switch format {
-            case .plain: what = "read error: \(String(cString: strerror(errno)))"
-            case .gzip: what = "gzip data is corrupt or truncated (inflate failed)"
-            case .bgzf: what = "BGZF block is corrupt or truncated (inflate or CRC check failed)"
-            }
-            throw GenomeIOError(format == .plain ? .io : .corrupt, what,
-                                at: InputLocation(path: path, byteOffset: offset),
-                                hint: format == .plain ? nil : "check the file with `gzip -t`; re-download or re-compress it")
+        var n = 0
+        while n < capacity {
+            let step = format == .plain ? capacity - n : min(capacity - n, 1 << 16)
+            let r = bgzf_read(fp, buffer + n, step)
+            if r < 0 { try fail(at: offset + n) }
+            if r == 0 { break }
+            n += r
         }
         offset += n
         return n
+    }
+
+    private func fail(at byteOffset: Int) throws -> Never {
+        let what: String
+        switch format {
+        case .plain: what = "read error: \(String(cString: strerror(errno)))"
+        case .gzip: what = "gzip data is corrupt or truncated (inflate failed after \(byteOffset) bytes)"
+        case .bgzf: what = "BGZF block is corrupt or truncated (inflate or CRC check failed after \(byteOffset) bytes)"
+        }
+        throw GenomeIOError(format == .plain ? .io : .corrupt, what,
+                            at: InputLocation(path: path, byteOffset: byteOffset),
+                            hint: format == .plain ? nil : "check the file with `gzip -t`; re-download or re-compress it")
     }
 }

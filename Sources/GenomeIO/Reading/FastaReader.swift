@@ -189,7 +189,7 @@ struct FastaParser {
             let v = t[Int(src[k])]
             if v & BaseCode.invalid != 0 {
                 throw GenomeIOError(.illegalByte,
-                    "illegal byte \(BaseCode.describe(src[k])) in sequence at column \(columnHint(src, k))",
+                    "illegal byte \(BaseCode.describe(src[k])) in sequence",
                     at: location(offset: offset + k),
                     hint: src[k] == 0 ? nil : "pass --invalid-bytes n to read such bytes as N")
             }
@@ -198,9 +198,6 @@ struct FastaParser {
         }
         codeCount += w
     }
-
-    /// Column is only exact when the line started in this chunk; good enough for a message.
-    func columnHint(_ src: UnsafePointer<UInt8>, _ k: Int) -> Int { k + 1 }
 
     mutating func flush<S: FastaSink>(sink: inout S) throws {
         if codeCount == 0 { return }
