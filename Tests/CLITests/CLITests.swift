@@ -1,0 +1,97 @@
+import Foundation
+import XCTest
+
+/// Runs the built `genome-prep` binary the way a person does.
+final class CLITests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    var dir: URL!
+    override func setUp() {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gp-cli-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+
+    /// The binary next to this test bundle (`swift test` builds every product).
+    func binary() -> String {
+        let bundle = Bundle.main.bundleURL.deletingLastPathComponent()
+        for c in [bundle.appendingPathComponent("genome-prep"),
+                  Self.root.appendingPathComponent(".build/debug/genome-prep")] where FileManager.default.isExecutableFile(atPath: c.path) {
+            return c.path
+        }
+        XCTFail("genome-prep binary not found near \(bundle.path)")
+        return "genome-prep"
+    }
+
+    func gp(_ args: String...) throws -> (Int32, String, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary())
+        p.arguments = args
+        p.currentDirectoryURL = Self.root
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    func testMainJobOnShippedGenome() throws {
+        let out = dir.appendingPathComponent("w.fa").path
+        let (status, _, err) = try gp("windows", "data/ecoli_K12_MG1655.fa.bgz", "-o", out, "--val", "0.05", "--test", "0.05")
+        XCTAssertEqual(status, 0, err)
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        let headers = text.split(separator: "\n").filter { $0.hasPrefix(">") }
+        // 4,639,675 bp / 1000 = 4639 windows; hashed 100 kbp blocks never cut a 1 kbp tile.
+        XCTAssertEqual(headers.count, 4639)
+        XCTAssertTrue(err.contains("windows   4639 kept"), err)
+        XCTAssertTrue(headers.first!.hasPrefix(">K-12-MG1655:1-1000(+) split="), "\(headers.first!)")
+        XCTAssertEqual(Set(headers.map { $0.split(separator: "=").last! }), ["train", "val", "test"])
+    }
+
+    func testBadInputExitsNonZeroAndLeavesNoOutput() throws {
+        let bad = dir.appendingPathComponent("bad.fa").path
+        // The error comes late: many good windows are written before it.
+        let good = String(repeating: "ACGT", count: 50_000)
+        try ">chr1\n\(good)\n>chr2\nACGT?ACGT\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("w.fa").path
+        let (status, _, err) = try gp("windows", bad, "-o", out)
+        XCTAssertEqual(status, 1)
+        XCTAssertTrue(err.contains("bad.fa:4"), err)
+        XCTAssertTrue(err.contains("record 'chr2'"), err)
+        XCTAssertTrue(err.contains("'?'"), err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output that looks complete")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("tmp") }
+        XCTAssertEqual(leftovers, [])
+    }
+
+    func testHelpTeachesAndUnknownOptionsFail() throws {
+        let (s1, help, _) = try gp("windows", "--help")
+        XCTAssertEqual(s1, 0)
+        for word in ["--sampler", "--max-n-fraction", "--soft-mask", "--strand", "--split-block", "Examples"] {
+            XCTAssertTrue(help.contains(word), word)
+        }
+        let (s2, _, err) = try gp("windows", "data/lambda_phage.fa.gz", "--windw", "10")
+        XCTAssertNotEqual(s2, 0)
+        XCTAssertTrue(err.contains("--windw"), err)
+        let (s3, _, err3) = try gp("windows", "data/lambda_phage.fa.gz", "--sampler", "bed")
+        XCTAssertNotEqual(s3, 0)
+        XCTAssertTrue(err3.contains("--bed"), err3)
+    }
+
+    func testIndexBGZipAndFetch() throws {
+        let gz = dir.appendingPathComponent("lambda.fa.gz").path
+        try FileManager.default.copyItem(atPath: Self.root.appendingPathComponent("data/lambda_phage.fa.gz").path, toPath: gz)
+        let (s0, _, e0) = try gp("fetch", gz, "x")
+        XCTAssertEqual(s0, 1)
+        XCTAssertTrue(e0.contains("--bgzip"), e0)
+        let (s1, _, e1) = try gp("index", "--bgzip", gz)
+        XCTAssertEqual(s1, 0, e1)
+        let bgz = dir.appendingPathComponent("lambda.fa.bgz").path
+        XCTAssertTrue(FileManager.default.fileExists(atPath: bgz + ".gzi"))
+        let (s2, out, e2) = try gp("fetch", bgz, "gi|9626243|ref|NC_001416.1|:1-12", "--reverse-complement")
+        XCTAssertEqual(s2, 0, e2)
+        // lambda starts GGGCGGCGACCT; its reverse complement is AGGTCGCCGCCC.
+        XCTAssertTrue(out.contains("AGGTCGCCGCCC"), out)
+    }
+}

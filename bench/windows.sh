@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Benchmark: `genome-prep windows` (tiled 1000/1000) next to `seqkit stats` and
+# `seqkit sliding -W 1000 -s 1000 -j2` on the same inputs in the same run, plus `gzip -dc` as the
+# floor for gzip input. Prints Mbase/s, peak RSS and the ratio to seqkit sliding.
+#
+#   bash bench/windows.sh                 # E. coli (shipped) + a 1 Gbp genome from make-genome.py
+#   GENOME_SIZE=2e8 bash bench/windows.sh # smaller synthetic genome
+#
+# Needs: seqkit, tabix (bgzip), samtools, python3 + numpy, and ../shared/tools/make-genome.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WORK=${BENCH_DIR:-$ROOT/../bench-data}
+SIZE=${GENOME_SIZE:-1e9}
+RUNS=${RUNS:-3}
+mkdir -p "$WORK"
+swift build -c release --product genome-prep >/dev/null
+GP=$ROOT/.build/release/genome-prep
+M="python3 $ROOT/bench/measure.py --runs $RUNS"
+
+prepare() {  # name, then make plain/gz/bgz with index
+  local n=$1
+  [ -f "$WORK/$n.fa.gz" ] || gzip -k -c "$WORK/$n.fa" > "$WORK/$n.fa.gz"
+  if [ ! -f "$WORK/$n.fa.bgz.gzi" ]; then
+    bgzip -@2 -c "$WORK/$n.fa" > "$WORK/$n.fa.bgz"
+    samtools faidx "$WORK/$n.fa.bgz"
+  fi
+}
+[ -f "$WORK/ecoli.fa" ] || gzip -dc data/ecoli_K12_MG1655.fa.gz > "$WORK/ecoli.fa"
+prepare ecoli
+if [ ! -f "$WORK/big.fa" ]; then
+  python3 ../shared/tools/make-genome.py --train data/ecoli_K12_MG1655.fa.gz data/saureus_N315.fa.gz \
+    --out "$WORK/big.fa" --total "$SIZE" >&2
+fi
+prepare big
+
+printf "%-10s %-6s %-28s %9s %10s %8s %9s\n" genome format tool seconds Mbase/s RSS_MiB vs_seqkit
+for g in ecoli big; do
+  bases=$($GP stats "$WORK/$g.fa" | tail -1 | cut -f4)
+  for ext in fa fa.gz fa.bgz; do
+    f="$WORK/$g.$ext"
+    fmt=${ext#fa}; fmt=${fmt#.}; fmt=${fmt:-plain}
+    read st sr <<<"$($M "seqkit stats -j2 $f")"
+    read kt kr <<<"$($M "seqkit sliding -j2 -W 1000 -s 1000 $f > /dev/null")"
+    read gt gr <<<"$($M "$GP windows --quiet --threads 2 $f -o /dev/null")"
+    rate() { python3 -c "print(f'{$bases/$1/1e6:.0f}')"; }
+    printf "%-10s %-6s %-28s %9s %10s %8s %9s\n" $g $fmt "seqkit stats" $st "$(rate $st)" $sr ""
+    printf "%-10s %-6s %-28s %9s %10s %8s %9s\n" $g $fmt "seqkit sliding -W1000 -s1000" $kt "$(rate $kt)" $kr "1.00x"
+    printf "%-10s %-6s %-28s %9s %10s %8s %9s\n" $g $fmt "genome-prep windows" $gt "$(rate $gt)" $gr \
+      "$(python3 -c "print(f'{$kt/$gt:.2f}x')")"
+    if [ "$fmt" = gz ]; then
+      read zt zr <<<"$($M "gzip -dc $f > /dev/null")"
+      printf "%-10s %-6s %-28s %9s %10s %8s %9s\n" $g $fmt "gzip -dc (floor)" $zt "$(rate $zt)" $zr ""
+    fi
+  done
+done
