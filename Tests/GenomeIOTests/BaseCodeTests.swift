@@ -55,3 +55,25 @@ final class BaseCodeTests: XCTestCase {
         for _ in 0..<1000 { XCTAssertLessThan(h.below(7), 7) }
     }
 }
+
+final class KernelTests: XCTestCase {
+    func testVectorKernelsAgreeWithTables() {
+        let all = (0..<256).map { UInt8($0) }
+        var out = [UInt8](repeating: 0, count: 256)
+        _ = all.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { Kernels.encodeCommon(s.baseAddress!, $0.baseAddress!, 256) } }
+        for b in 0..<256 {
+            let t = BaseCode.encodeTable[b]
+            if "ACGTNacgtn".utf8.contains(UInt8(b)) { XCTAssertEqual(out[b], t, "byte \(b)") }
+            else { XCTAssertNotEqual(out[b] & BaseCode.invalid, 0, "byte \(b) must take the table path") }
+        }
+        let codes: [UInt8] = [0, 1, 2, 3, 4, 8, 9, 10, 11, 12]
+        var ascii = [UInt8](repeating: 0, count: codes.count)
+        codes.withUnsafeBufferPointer { s in ascii.withUnsafeMutableBufferPointer { Kernels.decode(s.baseAddress!, $0.baseAddress!, codes.count) } }
+        XCTAssertEqual(ascii, codes.map { BaseCode.decodeTable[Int($0)] })
+        var rc = [UInt8](repeating: 0, count: codes.count)
+        codes.withUnsafeBufferPointer { s in rc.withUnsafeMutableBufferPointer { Kernels.reverseComplement(s.baseAddress!, $0.baseAddress!, codes.count) } }
+        XCTAssertEqual(rc, codes.reversed().map { BaseCode.complement($0) })
+        let (n, lower) = codes.withUnsafeBufferPointer { Kernels.countNAndLower($0.baseAddress!, codes.count) }
+        XCTAssertEqual(n, 2); XCTAssertEqual(lower, 5)
+    }
+}

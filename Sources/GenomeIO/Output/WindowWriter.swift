@@ -73,7 +73,7 @@ public struct WindowWriter: WindowOutput {
                 p.pointee = 0x28; p[1] = strand == .forward ? 0x2B : 0x2D; p[2] = 0x29; p += 3
                 Self.put(" split=", &p); Self.put(split.name, &p)
                 p.pointee = 0x0A; p += 1
-                for i in 0..<codes.count { p[i] = dec[Int(codes[i] & 15)] }
+                Kernels.decode(codes.baseAddress!, p, codes.count)
                 p += codes.count
                 p.pointee = 0x0A; p += 1
             case .bed:
@@ -90,7 +90,7 @@ public struct WindowWriter: WindowOutput {
                 Self.put(split.name, &p); p.pointee = 0x09; p += 1
                 Self.putFraction(nCount, codes.count, &p); p.pointee = 0x09; p += 1
                 Self.putFraction(lowerCount, codes.count, &p); p.pointee = 0x09; p += 1
-                for i in 0..<codes.count { p[i] = dec[Int(codes[i] & 15)] }
+                Kernels.decode(codes.baseAddress!, p, codes.count)
                 p += codes.count
                 p.pointee = 0x0A; p += 1
             case .none: break

@@ -48,6 +48,12 @@ public struct FastaReader {
     @discardableResult
     public func read<S: FastaSink>(into sink: inout S) throws -> FastaScanStats {
         let input = try CompressedInput(path: path, threads: max(1, threads))
+        if threads > 1 {
+            // Parse on a worker thread while the caller's thread consumes (output is the same).
+            let stream = ParsedStream(input: input, path: path, chunkSize: chunkSize, invalidBytes: invalidBytes)
+            defer { stream.close() }
+            return try stream.drain(into: &sink)
+        }
         let pipe = ChunkPipe(input: input, chunkSize: chunkSize)
         defer { pipe.close() }
         var parser = FastaParser(path: path, codeCapacity: chunkSize, invalidBytes: invalidBytes)
@@ -172,13 +178,8 @@ struct FastaParser {
         if count == 0 { return }
         if codeCount + count > codeCapacity { try flush(sink: &sink) }
         let dst = codes + codeCount
-        var acc: UInt8 = 0
+        let acc = Kernels.encodeCommon(src, dst, count)
         let t = table
-        for k in 0..<count {
-            let v = t[Int(src[k])]
-            dst[k] = v
-            acc |= v
-        }
         if acc & (BaseCode.invalid | BaseCode.skip) == 0 {
             codeCount += count
             return

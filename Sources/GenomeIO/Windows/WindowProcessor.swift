@@ -58,8 +58,7 @@ struct WindowProcessor<O: WindowOutput>: WindowConsumer {
     mutating func drop(_ r: DropReason, _ n: Int = 1) { counts.dropped[r.rawValue, default: 0] += n }
 
     mutating func window(contig: String, contigHash: UInt64, start: Int, codes: UnsafeBufferPointer<UInt8>) throws {
-        var nn = 0, lo = 0
-        for c in codes { nn &+= Int((c & 7) >> 2); lo &+= Int((c >> 3) & 1) }
+        let (nn, lo) = Kernels.countNAndLower(codes.baseAddress!, codes.count)
         if nn > maxN { drop(.tooManyN); return }
         if lo > maxLower { drop(.softMasked); return }
         guard let split = splitter.split(contig: contig, contigHash: contigHash, start: start, end: start + window) else {
@@ -85,9 +84,8 @@ struct WindowProcessor<O: WindowOutput>: WindowConsumer {
             let s: Strand = (k == 0 && first == .forward) ? .forward : .reverse
             var v = view
             if s == .reverse {
-                let n = window
-                for i in 0..<n { rcScratch[n - 1 - i] = BaseCode.complement(view[i]) }
-                v = UnsafeBufferPointer(start: rcScratch, count: n)
+                Kernels.reverseComplement(view.baseAddress!, rcScratch, window)
+                v = UnsafeBufferPointer(start: rcScratch, count: window)
             }
             try output.write(contig: contig, start: start, end: start + window, strand: s, split: split,
                              codes: v, nCount: nn, lowerCount: lower)

@@ -78,8 +78,7 @@ struct Windower<C: WindowConsumer>: FastaSink {
 
     mutating func bases(_ codes: UnsafeBufferPointer<UInt8>) throws {
         // Whole-genome composition of the used contigs.
-        var nn = 0, lo = 0
-        for c in codes { nn &+= Int((c & 7) >> 2); lo &+= Int((c >> 3) & 1) }
+        let (nn, lo) = Kernels.countNAndLower(codes.baseAddress!, codes.count)
         nBases += nn; lowerBases += lo; bases += codes.count
         contigBases += codes.count
         readSoFar += codes.count
