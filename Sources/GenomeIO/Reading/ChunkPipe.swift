@@ -2,7 +2,10 @@ import Dispatch
 import Synchronization
 
 /// Moves a value that is not Sendable to another thread exactly once; the sender must not touch it again.
-struct UnsafeTransfer<V>: @unchecked Sendable { var value: V }
+public struct UnsafeTransfer<V>: @unchecked Sendable {
+    public var value: V
+    public init(value: V) { self.value = value }
+}
 
 /// A fixed-capacity FIFO between two threads: `push` blocks while full, `pop` blocks while empty.
 /// This is the back-pressure primitive of the pipelines (no item is ever dropped).
@@ -65,7 +68,7 @@ final class ChunkPipe {
         let full = self.full, empty = self.empty, done = self.done
         let size = chunkSize
         let cancelled = self.cancelled
-        DispatchQueue.global().async {
+        spawnThread {
             let (input, buffers) = transfer.value
             defer { done.signal() }
             while true {

@@ -74,7 +74,7 @@ final class ParsedStream {
         for i in 1..<slots { free.push(i) }
         let transfer = UnsafeTransfer(value: input)
         let (full, free, batches, done, cancelled) = (self.full, self.free, self.batches, self.done, self.cancelled)
-        DispatchQueue.global().async {
+        spawnThread {
             defer { done.signal() }
             let input = transfer.value
             let pipe = ChunkPipe(input: input, chunkSize: chunkSize)

@@ -1,0 +1,321 @@
+import Dispatch
+import GenomeIO
+import Synchronization
+
+/// Which strands are counted.
+public enum CountStrand: String, Sendable, CaseIterable {
+    /// The input as written (GeneMask's choice).
+    case forward
+    /// The input and its reverse complement: count(w) = fwd(w) + fwd(rc(w)).
+    case both
+    /// Canonical n-grams (the smaller of w and rc(w) in ACGT order), as `jellyfish -C`:
+    /// count(w) = fwd(w) + fwd(rc(w)) for w != rc(w), fwd(w) for palindromes; only canonical rows.
+    case canonical
+}
+
+/// Exact 64-bit counts of every nucleotide n-gram, n = 1...maxK, with n-grams containing N (or any
+/// ambiguity code) never counted. Case-folded. Table `n` is indexed by the 2-bit code of the n-gram
+/// (A=0 C=1 G=2 T=3, first base most significant), so index order is lexicographic ACGT order.
+public struct NGramCounts: Sendable {
+    public let maxK: Int
+    /// counts[n] has 4^n entries (counts[0] is unused and empty).
+    public var counts: [[UInt64]]
+    /// Bases read (A/C/G/T/N, all contigs).
+    public var bases = 0
+    /// N (and IUPAC) bases read.
+    public var nBases = 0
+    /// n-gram start positions skipped because the n-gram would contain N, per n.
+    public var skippedForN: [Int]
+
+    /// Number of n-gram occurrences of length n (the normaliser of p).
+    public func total(_ n: Int) -> UInt64 { counts[n].reduce(0, &+) }
+}
+
+/// Counts n-grams over FASTA inputs. Only the longest n-grams are counted directly (a rolling 2-bit
+/// code per run of valid bases, on two worker threads with private tables); shorter ones are exact
+/// marginals: count_n(w) = sum over a of count_{n+1}(w a) + (runs whose last n bases are w).
+public final class NGramCounter {
+    public let maxK: Int
+    public let threads: Int
+
+    public init(maxK: Int, threads: Int = 2) throws {
+        guard (1...12).contains(maxK) else {
+            throw GenomeIOError(.badArgument, "K must be within 1...12 (got \(maxK)): each counting thread holds 4^K 64-bit counters (128 MiB at K = 12)")
+        }
+        self.maxK = maxK
+        self.threads = max(1, threads)
+    }
+
+    /// Work for one worker: `context` earlier bases of the same record, then the chunk proper.
+    final class Item: @unchecked Sendable {
+        let buf: UnsafeMutablePointer<UInt8>
+        let capacity: Int
+        var count = 0
+        var context = 0
+        init(capacity: Int) { self.capacity = capacity; buf = .allocate(capacity: capacity) }
+        deinit { buf.deallocate() }
+    }
+
+    /// Per-worker state: a private table of maxK-gram counts and run-end counts per n.
+    final class Worker: @unchecked Sendable {
+        let k: Int
+        let table: UnsafeMutablePointer<UInt64>
+        let size: Int
+        var ends: [[UInt64]]
+        init(k: Int) {
+            self.k = k
+            size = 1 << (2 * k)
+            table = .allocate(capacity: size)
+            table.initialize(repeating: 0, count: size)
+            ends = (0..<k).map { n in [UInt64](repeating: 0, count: n == 0 ? 0 : 1 << (2 * n)) }
+        }
+        deinit { table.deallocate() }
+
+        /// Counts k-grams that end inside the chunk proper, and run ends (an N) inside it.
+        func process(_ item: Item) {
+            let k = self.k
+            let mask = UInt64(size - 1)
+            var code: UInt64 = 0
+            var run = 0
+            let p = item.buf
+            let t = table
+            // Replay the context to rebuild the rolling state (no counting).
+            for i in 0..<item.context {
+                let b = p[i] & 7
+                if b > 3 { run = 0; code = 0 } else { code = ((code << 2) | UInt64(b)) & mask; run += 1 }
+            }
+            var i = item.context
+            let n = item.count
+            while i < n {
+                let b = p[i] & 7
+                if b > 3 {
+                    if run > 0 { recordRunEnd(code: code, run: run) }
+                    run = 0; code = 0
+                } else {
+                    code = ((code << 2) | UInt64(b)) & mask
+                    run += 1
+                    if run >= k { t[Int(code)] &+= 1 }
+                }
+                i += 1
+            }
+        }
+
+        /// The run that just ended had `run` valid bases, its last ones in `code`.
+        func recordRunEnd(code: UInt64, run: Int) {
+            let top = min(run, k - 1)
+            if top < 1 { return }
+            for n in 1...top { ends[n][Int(code & ((1 << (2 * UInt64(n))) - 1))] &+= 1 }
+        }
+    }
+
+    /// Streams one consumer-side record into items for the workers.
+    struct Feeder: FastaSink {
+        let k: Int
+        let submit: (Item) -> Void
+        let obtain: () -> Item
+        var item: Item
+        var tail: [UInt8] = []          // last k-1 bases of the current record (context for the next item)
+        var recordBases = 0
+        var bases = 0
+        var nBases = 0
+        var skipped: [Int]
+        let endWorker: Worker           // consumer-side run ends at record ends
+        var validRunAtEnd = 0
+        var codeAtEnd: UInt64 = 0
+
+        mutating func beginRecord(name: String, index: Int, location: InputLocation) throws -> Bool {
+            tail.removeAll(keepingCapacity: true)
+            recordBases = 0
+            startItem()
+            return true
+        }
+
+        mutating func startItem() {
+            item.count = tail.count
+            item.context = tail.count
+            if !tail.isEmpty { tail.withUnsafeBufferPointer { item.buf.update(from: $0.baseAddress!, count: tail.count) } }
+        }
+
+        mutating func bases(_ codes: UnsafeBufferPointer<UInt8>) throws {
+            var src = codes.baseAddress!
+            var left = codes.count
+            bases += left
+            recordBases += left
+            nBases += Kernels_countN(src, left)
+            while left > 0 {
+                let room = item.capacity - item.count
+                let m = min(room, left)
+                (item.buf + item.count).update(from: src, count: m)
+                item.count += m
+                src += m; left -= m
+                if item.count == item.capacity { flushItem() }
+            }
+        }
+
+        mutating func flushItem() {
+            if item.count > item.context {
+                let keep = min(k - 1, item.count)
+                tail = Array(UnsafeBufferPointer(start: item.buf + item.count - keep, count: keep))
+                submit(item)
+                item = obtain()
+            } else {
+                tail = Array(UnsafeBufferPointer(start: item.buf, count: item.count))
+            }
+            startItem()
+        }
+
+        mutating func endRecord(name: String, length: Int, location: InputLocation) throws {
+            // Count the last item, then the run that ends with the record.
+            let n = item.count
+            let keep = min(k - 1, n)
+            let last = Array(UnsafeBufferPointer(start: item.buf + n - keep, count: keep))
+            if item.count > item.context { submit(item); item = obtain() }
+            var code: UInt64 = 0, run = 0
+            for b in last {
+                let c = b & 7
+                if c > 3 { run = 0; code = 0 } else { code = (code << 2) | UInt64(c); run += 1 }
+            }
+            // `last` holds at most k-1 bases: a longer run is still a run of at least k-1.
+            if run > 0 { endWorker.recordRunEnd(code: code, run: run) }
+            tail.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Counts every input (plain, gzip or BGZF) and returns the tables for n = 1...maxK.
+    public func count(inputs: [String], strand: CountStrand = .forward,
+                      progress: ((Int) -> Void)? = nil) throws -> NGramCounts {
+        let k = maxK
+        let itemSize = 4 << 20
+        let nItems = threads * 2 + 2
+        let workers = (0..<threads).map { _ in Worker(k: k) }
+        let endWorker = Worker(k: k)
+        let freeItems = BoundedQueue<Int>(capacity: nItems)
+        let items = (0..<nItems).map { _ in Item(capacity: itemSize) }
+        for i in 0..<nItems { freeItems.push(i) }
+        let work = BoundedQueue<Int>(capacity: nItems + threads)
+        let group = DispatchGroup()
+        for w in workers {
+            group.enter()
+            let itemsRef = UnsafeTransfer(value: items)
+            spawnThread {
+                defer { group.leave() }
+                while true {
+                    let i = work.pop()
+                    if i < 0 { return }
+                    w.process(itemsRef.value[i])
+                    freeItems.push(i)
+                }
+            }
+        }
+        var index: [ObjectIdentifier: Int] = [:]
+        for (i, it) in items.enumerated() { index[ObjectIdentifier(it)] = i }
+        let idx = index
+        var feeder = Feeder(k: k, submit: { work.push(idx[ObjectIdentifier($0)]!) },
+                            obtain: { items[freeItems.pop()] },
+                            item: items[freeItems.pop()],
+                            skipped: [], endWorker: endWorker)
+        var result = NGramCounts(maxK: k, counts: [], skippedForN: Array(repeating: 0, count: k + 1))
+        var positions = [Int](repeating: 0, count: k + 1)
+        var failure: Error?
+        do {
+            for path in inputs {
+                var lengths = LengthTap(inner: feeder)
+                try FastaReader(path: path, threads: 2).read(into: &lengths)
+                feeder = lengths.inner
+                for len in lengths.lengths { for n in 1...k where len >= n { positions[n] += len - n + 1 } }
+                progress?(feeder.bases)
+            }
+        } catch { failure = error }
+        for _ in workers { work.push(-1) }
+        group.wait()
+        if let failure { throw failure }
+
+        // Merge the workers' tables, then derive shorter n-grams by marginalising.
+        let size = 1 << (2 * k)
+        let top = workers[0].table
+        for w in workers.dropFirst() {
+            let t = w.table
+            for i in 0..<size { top[i] &+= t[i] }
+        }
+        var counts = [[UInt64]](repeating: [], count: k + 1)
+        counts[k] = Array(UnsafeBufferPointer(start: top, count: size))
+        var n = k - 1
+        while n >= 1 {
+            var c = [UInt64](repeating: 0, count: 1 << (2 * n))
+            let longer = counts[n + 1]
+            c.withUnsafeMutableBufferPointer { cp in
+                longer.withUnsafeBufferPointer { lp in
+                    for i in 0..<cp.count {
+                        cp[i] = lp[4 * i] &+ lp[4 * i + 1] &+ lp[4 * i + 2] &+ lp[4 * i + 3]
+                    }
+                }
+            }
+            for w in workers + [endWorker] {
+                let e = w.ends[n]
+                for i in 0..<c.count { c[i] &+= e[i] }
+            }
+            counts[n] = c
+            n -= 1
+        }
+        result.bases = feeder.bases
+        result.nBases = feeder.nBases
+        for m in 1...k {
+            result.skippedForN[m] = positions[m] - Int(counts[m].reduce(0, &+))
+        }
+        result.counts = counts
+        if strand != .forward { result.counts = NGramCounter.applyStrand(counts, strand: strand) }
+        return result
+    }
+
+    /// 2-bit reverse complement of an n-gram code.
+    @inline(__always)
+    public static func reverseComplement(_ code: Int, n: Int) -> Int {
+        var x = code, r = 0
+        for _ in 0..<n { r = (r << 2) | (3 - (x & 3)); x >>= 2 }
+        return r
+    }
+
+    static func applyStrand(_ fwd: [[UInt64]], strand: CountStrand) -> [[UInt64]] {
+        var out = fwd
+        for n in 1..<fwd.count {
+            let f = fwd[n]
+            var c = [UInt64](repeating: 0, count: f.count)
+            for w in 0..<f.count {
+                let r = reverseComplement(w, n: n)
+                switch strand {
+                case .forward: c[w] = f[w]
+                case .both: c[w] = f[w] &+ f[r]
+                case .canonical: c[w] = w <= r ? (w == r ? f[w] : f[w] &+ f[r]) : 0
+                }
+            }
+            out[n] = c
+        }
+        return out
+    }
+}
+
+/// Passes everything through while recording record lengths.
+struct LengthTap<Inner: FastaSink>: FastaSink {
+    var inner: Inner
+    var lengths: [Int] = []
+    mutating func beginRecord(name: String, index: Int, location: InputLocation) throws -> Bool {
+        try inner.beginRecord(name: name, index: index, location: location)
+    }
+    mutating func bases(_ codes: UnsafeBufferPointer<UInt8>) throws { try inner.bases(codes) }
+    mutating func endRecord(name: String, length: Int, location: InputLocation) throws {
+        lengths.append(length)
+        try inner.endRecord(name: name, length: length, location: location)
+    }
+}
+
+@inline(__always)
+func Kernels_countN(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+    var total = 0, i = 0
+    while i < n {
+        let end = min(n, i + 4096)
+        var a: UInt32 = 0
+        for j in i..<end { a &+= UInt32((p[j] >> 2) & 1) }
+        total += Int(a); i = end
+    }
+    return total
+}
