@@ -32,6 +32,7 @@ let package = Package(
                           dependencies: ["GenomeIO", "Tokenize", "Shards", "Trainer", argumentParser]),
         .executableTarget(name: "pmi-stats", dependencies: ["GenomeIO", "Tokenize", argumentParser]),
         .testTarget(name: "GenomeIOTests", dependencies: ["GenomeIO"], resources: [.copy("Specimens")]),
+        .testTarget(name: "TokenizeTests", dependencies: ["Tokenize", "GenomeIO"]),
         .testTarget(name: "CLITests", dependencies: ["GenomeIO"]),
     ]
 )
