@@ -24,7 +24,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Core libraries: no ArgumentParser, no print(), no exit().
         .target(name: "GenomeIO", dependencies: ["CHTSlib", "CZlib"]),
-        .target(name: "Tokenize", dependencies: ["GenomeIO", "CZlib"]),
+        .target(name: "CKernels"),   // the one C loop: prefetching random increments
+        .target(name: "Tokenize", dependencies: ["GenomeIO", "CZlib", "CKernels"]),
         .target(name: "Shards", dependencies: ["CZstd"]),
         .target(name: "Trainer", dependencies: ["Shards", "COpenBLAS"]),
         // CLIs: parse flags, call one library entry point.

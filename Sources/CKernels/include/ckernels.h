@@ -1,0 +1,11 @@
+#ifndef GENOMEPREP_CKERNELS_H
+#define GENOMEPREP_CKERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+
+/// table[idx[i]] += 1 for every i, prefetching a few increments ahead so that the cache misses of
+/// random increments into a large table overlap. Swift has no prefetch intrinsic; this is the only
+/// reason this loop is in C.
+void gp_increment_all(uint32_t *table, const uint32_t *idx, size_t n);
+
+#endif

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Benchmark: `pmi-stats` (all n-grams n = 1..K plus PMI tables) next to `jellyfish count` and
+# `kmc` (counting K-mers only) for K = 6, 10, 12 on the same genome in the same run. Prints time,
+# peak RSS and the ratio of each anchor's time to pmi-stats' time (> 1 means pmi-stats is faster).
+#
+#   bash bench/pmi.sh                      # 1 Gbp genome from make-genome.py (in ../bench-data/)
+#   GENOME=data/ecoli_K12_MG1655.fa.gz bash bench/pmi.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WORK=${BENCH_DIR:-$ROOT/../bench-data}
+RUNS=${RUNS:-1}
+KS=${KS:-"6 10 12"}
+mkdir -p "$WORK"
+swift build -c release --product pmi-stats >/dev/null
+PS=$ROOT/.build/release/pmi-stats
+M="python3 $ROOT/bench/measure.py --runs $RUNS"
+G=${GENOME:-$WORK/big.fa}
+if [ ! -f "$G" ]; then
+  python3 ../shared/tools/make-genome.py --train data/ecoli_K12_MG1655.fa.gz data/saureus_N315.fa.gz \
+    --out "$G" --total "${GENOME_SIZE:-1e9}" >&2
+fi
+case "$G" in *.gz) PLAIN=$WORK/bench-input.fa; gzip -dc "$G" > "$PLAIN";; *) PLAIN=$G;; esac
+bases=$(stat -c %s "$PLAIN")
+T=$WORK/kmc-tmp; mkdir -p "$T"
+printf "%-4s %-44s %9s %10s %8s %9s\n" K tool seconds Mbase/s RSS_MiB anchor/ours
+for k in $KS; do
+  read pt pr <<<"$($M "$PS $PLAIN -k $k -o $WORK/pmi$k --quiet")"
+  read jt jr <<<"$($M "jellyfish count -m $k -s 20M -t 2 -o $WORK/jf$k.jf $PLAIN")"
+  read kt kr <<<"$($M "kmc -k$k -ci1 -cs4294967295 -t2 -fm $PLAIN $WORK/kmc$k $T > /dev/null")"
+  rate() { python3 -c "print(f'{$bases/$1/1e6:.0f}')"; }
+  ratio() { python3 -c "print(f'{$1/$pt:.2f}x')"; }
+  printf "%-4s %-44s %9s %10s %8s %9s\n" $k "pmi-stats (n=1..$k + PMI, TSV, table)" $pt "$(rate $pt)" $pr ""
+  printf "%-4s %-44s %9s %10s %8s %9s\n" $k "jellyfish count -m $k -s 20M -t 2" $jt "$(rate $jt)" $jr "$(ratio $jt)"
+  printf "%-4s %-44s %9s %10s %8s %9s\n" $k "kmc -k$k -ci1 -t2" $kt "$(rate $kt)" $kr "$(ratio $kt)"
+done
+rm -rf "$T" "$WORK"/jf*.jf "$WORK"/kmc*.kmc_*
