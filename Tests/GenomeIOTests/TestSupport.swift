@@ -57,6 +57,7 @@ struct CollectSink: FastaSink {
     mutating func bases(_ codes: UnsafeBufferPointer<UInt8>) throws {
         seqs[seqs.count - 1].append(contentsOf: codes)
     }
+    mutating func composition(n: Int, lower: Int) {}
     mutating func endRecord(name: String, length: Int, location: InputLocation) throws {}
 }
 

@@ -9,7 +9,11 @@ public protocol FastaSink {
     mutating func bases(_ codes: UnsafeBufferPointer<UInt8>) throws
     /// The record ended; `length` is its number of bases.
     mutating func endRecord(name: String, length: Int, location: InputLocation) throws
+    /// Called just before `endRecord` with the record's counts of N and of soft-masked bases
+    /// (computed by the parser, so sinks need not scan the bases again).
+    mutating func composition(n: Int, lower: Int)
 }
+
 
 /// What to do with bytes that are not bases.
 public enum InvalidBytePolicy: String, Sendable, CaseIterable {
@@ -92,6 +96,8 @@ struct FastaParser {
     var recordName = ""
     var recordIncluded = false
     var recordLength = 0
+    var recordN = 0
+    var recordLower = 0
     var records = 0
     var totalBases = 0
     var totalBytes = 0
@@ -202,6 +208,8 @@ struct FastaParser {
 
     mutating func flush<S: FastaSink>(sink: inout S) throws {
         if codeCount == 0 { return }
+        let (nn, lo) = Kernels.countNAndLower(codes, codeCount)
+        recordN += nn; recordLower += lo
         recordLength += codeCount
         totalBases += codeCount
         if recordIncluded {
@@ -233,6 +241,8 @@ struct FastaParser {
         haveRecord = true
         recordName = name
         recordLength = 0
+        recordN = 0
+        recordLower = 0
         records += 1
         recordIncluded = try sink.beginRecord(name: name, index: records - 1,
             location: InputLocation(path: path, line: headerLine, byteOffset: headerOffset, record: name))
@@ -246,6 +256,7 @@ struct FastaParser {
             throw GenomeIOError(.emptyRecord, "record '\(recordName)' has no sequence", at: loc)
         }
         if recordIncluded {
+            sink.composition(n: recordN, lower: recordLower)
             try sink.endRecord(name: recordName, length: recordLength, location: loc)
         }
         haveRecord = false

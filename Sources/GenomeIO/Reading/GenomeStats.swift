@@ -19,6 +19,7 @@ public struct GenomeStats: Sendable {
         mutating func bases(_ codes: UnsafeBufferPointer<UInt8>) throws {
             hist.withUnsafeMutableBufferPointer { h in for c in codes { h[Int(c)] &+= 1 } }
         }
+        mutating func composition(n: Int, lower: Int) {}
         mutating func endRecord(name: String, length: Int, location: InputLocation) throws {
             s.minLength = min(s.minLength, length); s.maxLength = max(s.maxLength, length)
         }

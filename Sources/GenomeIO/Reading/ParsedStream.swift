@@ -7,6 +7,7 @@ final class EventBatch: @unchecked Sendable {
         case begin(name: String, index: Int, location: InputLocation)
         case bases(offset: Int, count: Int)
         case end(name: String, length: Int, location: InputLocation)
+        case composition(n: Int, lower: Int)
     }
     let codes: UnsafeMutablePointer<UInt8>
     let capacity: Int
@@ -53,6 +54,10 @@ struct BatchingSink: FastaSink {
 
     mutating func endRecord(name: String, length: Int, location: InputLocation) throws {
         batches[current].events.append(.end(name: name, length: length, location: location))
+    }
+
+    mutating func composition(n: Int, lower: Int) {
+        batches[current].events.append(.composition(n: n, lower: lower))
     }
 }
 
@@ -122,6 +127,8 @@ final class ParsedStream {
                         if include { try sink.bases(UnsafeBufferPointer(start: b.codes + off, count: n)) }
                     case .end(let name, let length, let loc):
                         if include { try sink.endRecord(name: name, length: length, location: loc) }
+                    case .composition(let n, let lower):
+                        if include { sink.composition(n: n, lower: lower) }
                     }
                 }
             case .end(let stats):

@@ -78,8 +78,7 @@ struct Windower<C: WindowConsumer>: FastaSink {
 
     mutating func bases(_ codes: UnsafeBufferPointer<UInt8>) throws {
         // Whole-genome composition of the used contigs.
-        let (nn, lo) = Kernels.countNAndLower(codes.baseAddress!, codes.count)
-        nBases += nn; lowerBases += lo; bases += codes.count
+        bases += codes.count
         contigBases += codes.count
         readSoFar += codes.count
         if let progress, readSoFar - lastProgress >= 64 << 20 { lastProgress = readSoFar; progress(readSoFar) }
@@ -94,13 +93,27 @@ struct Windower<C: WindowConsumer>: FastaSink {
                 if drop < bufCount { buf.update(from: buf + drop, count: bufCount - drop) }
                 bufCount -= drop; bufStart = keepFrom
             }
-            if bufCount == 0 && nextStart > bufStart {
-                // Skip bases before the next window without copying them.
-                let skip = min(remaining, nextStart - bufStart)
-                bufStart += skip; src += skip; remaining -= skip
-                continue
+            if bufCount == 0 {
+                if nextStart > bufStart {
+                    // Skip bases before the next window without copying them.
+                    let skip = min(remaining, nextStart - bufStart)
+                    bufStart += skip; src += skip; remaining -= skip
+                    continue
+                }
+                // Windows that lie entirely in this chunk are handed out in place (no copy).
+                let end = bufStart + remaining
+                while nextStart != Int.max && nextStart + window <= end {
+                    let view = UnsafeBufferPointer(start: src + (nextStart - bufStart), count: window)
+                    try consumer.window(contig: current, contigHash: currentHash, start: nextStart, codes: view)
+                    advance()
+                }
+                let consumed = min(remaining, nextStart - bufStart)
+                bufStart += consumed; src += consumed; remaining -= consumed
+                if remaining == 0 { break }
             }
-            let n = min(remaining, cap - bufCount)
+            // The next window straddles chunks: buffer just what it needs (or what fits).
+            let need = nextStart + window - (bufStart + bufCount)
+            let n = min(remaining, max(1, min(need, cap - bufCount)))
             (buf + bufCount).update(from: src, count: n)
             bufCount += n; src += n; remaining -= n
             try emitReady()
@@ -123,6 +136,10 @@ struct Windower<C: WindowConsumer>: FastaSink {
             sortedIndex += 1
             nextStart = sortedIndex < a.count ? a[sortedIndex] : Int.max
         }
+    }
+
+    mutating func composition(n: Int, lower: Int) {
+        nBases += n; lowerBases += lower
     }
 
     mutating func endRecord(name: String, length: Int, location: InputLocation) throws {

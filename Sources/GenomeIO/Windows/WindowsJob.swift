@@ -52,6 +52,7 @@ public enum ContigCatalog {
     struct LengthSink: FastaSink {
         var contigs: [ContigInfo] = []
         mutating func beginRecord(name: String, index: Int, location: InputLocation) throws -> Bool { true }
+        mutating func composition(n: Int, lower: Int) {}
         mutating func bases(_ codes: UnsafeBufferPointer<UInt8>) throws {}
         mutating func endRecord(name: String, length: Int, location: InputLocation) throws {
             contigs.append(ContigInfo(name: name, length: length))

@@ -183,7 +183,6 @@ public final class NGramCounter {
             var left = codes.count
             bases += left
             recordBases += left
-            nBases += Kernels_countN(src, left)
             while left > 0 {
                 let room = item.capacity - item.count
                 let m = min(room, left)
@@ -205,6 +204,8 @@ public final class NGramCounter {
             }
             startItem()
         }
+
+        mutating func composition(n: Int, lower: Int) { nBases += n }
 
         mutating func endRecord(name: String, length: Int, location: InputLocation) throws {
             // Count the last item, then the run that ends with the record.
@@ -346,20 +347,10 @@ struct LengthTap<Inner: FastaSink>: FastaSink {
         try inner.beginRecord(name: name, index: index, location: location)
     }
     mutating func bases(_ codes: UnsafeBufferPointer<UInt8>) throws { try inner.bases(codes) }
+    mutating func composition(n: Int, lower: Int) { inner.composition(n: n, lower: lower) }
     mutating func endRecord(name: String, length: Int, location: InputLocation) throws {
         lengths.append(length)
         try inner.endRecord(name: name, length: length, location: location)
     }
 }
 
-@inline(__always)
-func Kernels_countN(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
-    var total = 0, i = 0
-    while i < n {
-        let end = min(n, i + 4096)
-        var a: UInt32 = 0
-        for j in i..<end { a &+= UInt32((p[j] >> 2) & 1) }
-        total += Int(a); i = end
-    }
-    return total
-}
