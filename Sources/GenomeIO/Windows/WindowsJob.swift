@@ -78,6 +78,15 @@ public enum ContigCatalog {
 /// `genome-prep windows`: stream every input once, place windows, filter, split, and write them.
 public enum WindowsJob {
     public static func run(_ options: WindowsOptions, output: OutputFile?, format: WindowFormat) throws -> WindowsSummary {
+        let writer = try WindowWriter(file: output, format: format)
+        defer { writer.deallocate() }
+        let (summary, _) = try run(options, into: writer)
+        try output?.commit()
+        return summary
+    }
+
+    /// Streams every kept window into `output` (for tokenizer training, tokenizing, sharding).
+    public static func run<O: WindowOutput>(_ options: WindowsOptions, into output: O) throws -> (WindowsSummary, O) {
         var options = options
         try options.validate()
         try options.filter.compile()
@@ -97,9 +106,7 @@ public enum WindowsJob {
         var preDropped: [String: Int] = [:]
         let plans = try planStarts(options, catalogs: catalogs, dropped: &preDropped)
 
-        let writer = try WindowWriter(file: output, format: format)
-        defer { writer.deallocate() }
-        var processor = WindowProcessor(output: writer, options: options)
+        var processor = WindowProcessor(output: output, options: options)
         defer { processor.deallocate() }
         for (k, v) in preDropped { processor.counts.dropped[k, default: 0] += v }
 
@@ -130,11 +137,10 @@ public enum WindowsJob {
             summary.nBases += windower.nBases
             summary.lowerBases += windower.lowerBases
         }
-        try output?.commit()
         summary.counts = processor.counts
         var t1 = timespec(); clock_gettime(CLOCK_MONOTONIC, &t1)
         summary.seconds = Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
-        return summary
+        return (summary, processor.output)
     }
 
     /// Sorted window starts per input and contig for the random and BED samplers.

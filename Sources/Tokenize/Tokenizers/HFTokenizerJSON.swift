@@ -1,0 +1,173 @@
+import FoundationEssentials
+import GenomeIO
+
+/// Reads and writes Hugging Face `tokenizers` `tokenizer.json` (version 1.0) for GenomePrep's
+/// tokenizers, so that `tokenizers.Tokenizer.from_file` loads them and encodes to the same ids.
+///
+/// How each tokenizer is expressed:
+/// - char: `WordLevel` + `Split` on the regex `.` (isolated); unknown characters are the unk token.
+/// - nt-kmer: `WordLevel` + `Split` on `[ACGT]{k}|.` (isolated): left-to-right k-mers within ACGT runs,
+///   single letters elsewhere, exactly NT's rule.
+/// - kmer (overlapping, DNABERT): `WordLevel` + `WhitespaceSplit`; HF cannot make overlapping tokens, so
+///   the text must be the space-separated k-mers (DNABERT's own input convention).
+/// - barcode-kmer: `WordLevel` + `Split` on `.{k}` (isolated); the text must start at the offset and
+///   hold a whole number of k-mers.
+/// - bpe: `BPE` + `Whitespace` (a window is one word), DNABERT-2's setup.
+public enum HFTokenizerJSON {
+    // MARK: export
+
+    public static func export(_ t: any Tokenizer) -> String {
+        var o = JSONObject()
+        o.add("version", .string("1.0"))
+        o.add("truncation", .null)
+        o.add("padding", .null)
+        var added: [JSONValue] = []
+        for s in t.vocabulary.specials {
+            var a = JSONObject()
+            a.add("id", .int(Int(t.vocabulary.id(s)!)))
+            a.add("content", .string(s))
+            a.add("single_word", .bool(false)); a.add("lstrip", .bool(false)); a.add("rstrip", .bool(false))
+            a.add("normalized", .bool(false)); a.add("special", .bool(true))
+            added.append(.object(a))
+        }
+        o.add("added_tokens", .array(added))
+        o.add("normalizer", .null)
+        func split(_ regex: String) -> JSONValue {
+            var p = JSONObject()
+            p.add("type", .string("Split"))
+            var pat = JSONObject(); pat.add("Regex", .string(regex))
+            p.add("pattern", .object(pat))
+            p.add("behavior", .string("Isolated"))
+            p.add("invert", .bool(false))
+            return .object(p)
+        }
+        func simple(_ type: String) -> JSONValue { var p = JSONObject(); p.add("type", .string(type)); return .object(p) }
+        var vocab = JSONObject()
+        for (i, tok) in t.vocabulary.tokens.enumerated() { vocab.add(tok, .int(i)) }
+        var model = JSONObject()
+        switch t {
+        case let b as BPETokenizer:
+            o.add("pre_tokenizer", simple("Whitespace"))
+            model.add("type", .string("BPE"))
+            model.add("dropout", .null)
+            model.add("unk_token", .string(b.unkToken))
+            model.add("continuing_subword_prefix", .null)
+            model.add("end_of_word_suffix", .null)
+            model.add("fuse_unk", .bool(false))
+            model.add("byte_fallback", .bool(false))
+            model.add("ignore_merges", .bool(false))
+            model.add("vocab", .object(vocab))
+            model.add("merges", .array(b.merges.map { .string("\($0.0) \($0.1)") }))
+        case let k as KmerTokenizer:
+            switch k.style {
+            case .overlapping: o.add("pre_tokenizer", simple("WhitespaceSplit"))
+            case .nucleotideTransformer: o.add("pre_tokenizer", split("[ACGT]{\(k.k)}|."))
+            case .barcode: o.add("pre_tokenizer", split(".{\(k.k)}"))
+            }
+            model.add("type", .string("WordLevel"))
+            model.add("vocab", .object(vocab))
+            model.add("unk_token", .string(k.style == .nucleotideTransformer ? "<unk>" : "[UNK]"))
+        default:
+            o.add("pre_tokenizer", split("."))
+            model.add("type", .string("WordLevel"))
+            model.add("vocab", .object(vocab))
+            model.add("unk_token", .string("[UNK]"))
+        }
+        o.add("post_processor", .null)
+        o.add("decoder", .null)
+        o.add("model", .object(model))
+        return JSONValue.object(o).render() + "\n"
+    }
+
+    public static func write(_ t: any Tokenizer, to path: String) throws {
+        let file = try OutputFile(path: path)
+        do { try file.write(export(t)); try file.commit() } catch { file.abandon(); throw error }
+    }
+
+    // MARK: import
+
+    /// Loads a `tokenizer.json`: BPE models (trained by GenomePrep or by HF `BpeTrainer`), and the
+    /// WordLevel vocabularies GenomePrep writes. Anything else is refused, naming the field.
+    public static func load(path: String) throws -> any Tokenizer {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw TokenizeError("cannot read: \(error)", path: path)
+        }
+        let root: JSONValue
+        do { root = try JSONValue.parse(Array(data)) } catch let e as TokenizeError {
+            throw TokenizeError("not valid JSON (truncated or hand-edited?): \(e.message)", path: path)
+        }
+        guard case .object(let o) = root else { throw TokenizeError("top level is not a JSON object", path: path) }
+        guard case .object(let model)? = o["model"] else { throw TokenizeError("missing or not an object", path: path, field: "model") }
+        guard case .string(let type)? = model["type"] else { throw TokenizeError("missing model type", path: path, field: "model.type") }
+        guard case .object(let vocabObj)? = model["vocab"] else { throw TokenizeError("missing or not an object", path: path, field: "model.vocab") }
+        var tokens = [String?](repeating: nil, count: vocabObj.count)
+        for (tok, v) in vocabObj.pairs {
+            guard case .int(let id) = v, id >= 0, id < vocabObj.count else {
+                throw TokenizeError("token '\(tok)' has id \(v.render()), outside 0...\(vocabObj.count - 1): ids must be 0..<size with no gaps", path: path, field: "model.vocab")
+            }
+            if let other = tokens[id] { throw TokenizeError("id \(id) is used by both '\(other)' and '\(tok)'", path: path, field: "model.vocab") }
+            tokens[id] = tok
+        }
+        let toks = tokens.map { $0! }
+        var specials: [String] = []
+        if case .array(let added)? = o["added_tokens"] {
+            for a in added {
+                if case .object(let ao) = a, case .string(let c)? = ao["content"] {
+                    guard vocabObj[c] != nil else {
+                        throw TokenizeError("added token '\(c)' is not in the vocabulary", path: path, field: "added_tokens")
+                    }
+                    specials.append(c)
+                }
+            }
+        }
+        switch type {
+        case "BPE":
+            guard case .array(let ms)? = model["merges"] else { throw TokenizeError("missing merges", path: path, field: "model.merges") }
+            var merges: [(String, String)] = []
+            for (i, m) in ms.enumerated() {
+                switch m {
+                case .string(let s):
+                    let parts = s.split(separator: " ", omittingEmptySubsequences: false)
+                    guard parts.count == 2 else { throw TokenizeError("merge \(i) '\(s)' is not two tokens", path: path, field: "model.merges") }
+                    merges.append((String(parts[0]), String(parts[1])))
+                case .array(let a):
+                    guard a.count == 2, case .string(let x) = a[0], case .string(let y) = a[1] else {
+                        throw TokenizeError("merge \(i) is not a pair of strings", path: path, field: "model.merges")
+                    }
+                    merges.append((x, y))
+                default: throw TokenizeError("merge \(i) is neither \"a b\" nor [\"a\", \"b\"]", path: path, field: "model.merges")
+                }
+            }
+            for key in ["dropout", "continuing_subword_prefix", "end_of_word_suffix"] {
+                if let v = model[key], v != .null {
+                    throw TokenizeError("\(key) = \(v.render()) is not supported (GenomePrep encodes plain BPE)", path: path, field: "model.\(key)")
+                }
+            }
+            var unk = "[UNK]"
+            if case .string(let u)? = model["unk_token"] { unk = u }
+            do {
+                return try BPETokenizer(vocabulary: Vocabulary(tokens: toks, specials: specials), merges: merges, unkToken: unk)
+            } catch var e as TokenizeError { e.path = path; throw e }
+        case "WordLevel":
+            // Recognise GenomePrep's own vocabularies.
+            var candidates: [any Tokenizer] = [CharTokenizer()]
+            for k in 3...6 { candidates.append(try KmerTokenizer(k: k)) }
+            for k in 1...8 { candidates.append(try KmerTokenizer(k: k, style: .nucleotideTransformer)) }
+            let pattern: String? = {
+                if case .object(let p)? = o["pre_tokenizer"], case .object(let pat)? = p["pattern"], case .string(let r)? = pat["Regex"] { return r }
+                return nil
+            }()
+            if let pattern, pattern.hasPrefix(".{"), let k = Int(pattern.dropFirst(2).dropLast()) {
+                candidates.append(try KmerTokenizer(k: k, style: .barcode(offset: 0)))
+            }
+            for c in candidates where c.vocabulary.tokens == toks {
+                if c.kind == .kmer, pattern != nil { continue }
+                return c
+            }
+            throw TokenizeError("this WordLevel vocabulary (\(toks.count) tokens) is not one of GenomePrep's (char, k-mer, NT k-mer)", path: path, field: "model.vocab")
+        default:
+            throw TokenizeError("model type '\(type)' is not supported (BPE and GenomePrep's WordLevel vocabularies are)", path: path, field: "model.type")
+        }
+    }
+}

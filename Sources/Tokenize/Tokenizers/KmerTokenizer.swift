@@ -1,0 +1,129 @@
+/// k-mer tokenizers (k = 3...6 overlapping, 1...8 non-overlapping).
+///
+/// - `.overlapping` (DNABERT): every k-mer at stride 1 (L - k + 1 tokens; DNABERT's dropped last k-mer
+///   is not reproduced). Vocabulary `[PAD] [UNK] [CLS] [SEP] [MASK]` then the 4^k k-mers in ACGT order;
+///   a k-mer containing N is `[UNK]`.
+/// - `.nucleotideTransformer` (NT): split on N; each run is cut into k-mers from the left; leftover
+///   bases and each N are single-letter tokens. NT's vocabulary: `<unk> <pad> <mask> <cls>`, the 4^k
+///   k-mers in NT's ATCG order, `A T C G N`, `<eos> <bos>`.
+/// - `.barcode(offset:)` (BarcodeMAE): skip `offset` bases, then non-overlapping k-mers; a k-mer with N
+///   is `[UNK]`; a trailing partial k-mer is dropped. DNABERT's vocabulary.
+public struct KmerTokenizer: Tokenizer {
+    public enum Style: Sendable, Equatable {
+        case overlapping
+        case nucleotideTransformer
+        case barcode(offset: Int)
+    }
+    public static let dnabertSpecials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    public static let ntSpecials = ["<unk>", "<pad>", "<mask>", "<cls>", "<eos>", "<bos>"]
+
+    public let k: Int
+    public let style: Style
+    public let addSpecial: Bool
+    public let vocabulary: Vocabulary
+    public var kind: TokenizerKind {
+        switch style { case .overlapping: .kmer; case .nucleotideTransformer: .ntKmer; case .barcode: .barcodeKmer }
+    }
+    /// ACGT code -> NT's ATCG digit.
+    static let ntDigit: [Int] = [0, 2, 3, 1]
+
+    public init(k: Int, style: Style = .overlapping, addSpecial: Bool = false) throws {
+        switch style {
+        case .overlapping:
+            guard (3...6).contains(k) else { throw TokenizeError("k = \(k) is outside 3...6 for overlapping k-mers", field: "k") }
+        case .nucleotideTransformer:
+            guard (1...8).contains(k) else { throw TokenizeError("k = \(k) is outside 1...8", field: "k") }
+        case .barcode(let o):
+            guard (1...8).contains(k) else { throw TokenizeError("k = \(k) is outside 1...8", field: "k") }
+            guard (0..<k).contains(o) else { throw TokenizeError("offset \(o) is outside 0...\(k - 1)", field: "offset") }
+        }
+        self.k = k; self.style = style; self.addSpecial = addSpecial
+        let n = 1 << (2 * k)
+        switch style {
+        case .overlapping, .barcode:
+            let kmers = (0..<n).map { KmerTokenizer.kmerString($0, k: k, alphabet: Array("ACGT".utf8)) }
+            vocabulary = try Vocabulary(tokens: Self.dnabertSpecials + kmers, specials: Self.dnabertSpecials)
+        case .nucleotideTransformer:
+            let kmers = (0..<n).map { KmerTokenizer.kmerString($0, k: k, alphabet: Array("ATCG".utf8)) }
+            let toks = Array(Self.ntSpecials[0..<4]) + kmers + ["A", "T", "C", "G", "N"] + Array(Self.ntSpecials[4...])
+            vocabulary = try Vocabulary(tokens: toks, specials: Self.ntSpecials)
+        }
+    }
+
+    static func kmerString(_ w: Int, k: Int, alphabet: [UInt8]) -> String {
+        var s = [UInt8](repeating: 0, count: k)
+        for i in 0..<k { s[k - 1 - i] = alphabet[(w >> (2 * i)) & 3] }
+        return String(decoding: s, as: UTF8.self)
+    }
+
+    var clsId: UInt32 { style == .nucleotideTransformer ? 3 : 2 }
+    var endId: UInt32 { style == .nucleotideTransformer ? UInt32(vocabulary.count - 2) : 3 }  // <eos> or [SEP]
+
+    public func encode(_ codes: UnsafeBufferPointer<UInt8>, into out: inout [UInt32]) {
+        if addSpecial { out.append(clsId) }
+        let n = codes.count
+        let mask = (1 << (2 * k)) - 1
+        switch style {
+        case .overlapping:
+            var code = 0, valid = 0
+            for i in 0..<n {
+                let b = Int(codes[i] & 7)
+                if b > 3 { valid = 0; code = 0 } else { code = ((code << 2) | b) & mask; valid += 1 }
+                if i >= k - 1 { out.append(valid >= k ? 5 + UInt32(code) : 1) }
+            }
+        case .barcode(let offset):
+            var i = offset
+            while i + k <= n {
+                var code = 0, ok = true
+                for j in i..<(i + k) { let b = Int(codes[j] & 7); if b > 3 { ok = false }; code = (code << 2) | (b & 3) }
+                out.append(ok ? 5 + UInt32(code) : 1)
+                i += k
+            }
+        case .nucleotideTransformer:
+            let single = 4 + (1 << (2 * k))   // id of "A"
+            var i = 0
+            while i < n {
+                let b = Int(codes[i] & 7)
+                if b > 3 { out.append(UInt32(single + 4)); i += 1; continue }
+                // Length of the ACGT run from i, up to k.
+                var run = 0
+                while run < k && i + run < n && Int(codes[i + run] & 7) <= 3 { run += 1 }
+                if run == k {
+                    var code = 0
+                    for j in i..<(i + k) { code = (code << 2) | KmerTokenizer.ntDigit[Int(codes[j] & 3)] }
+                    out.append(4 + UInt32(code)); i += k
+                } else {
+                    for j in i..<(i + run) { out.append(UInt32(single + KmerTokenizer.ntDigit[Int(codes[j] & 3)])) }
+                    i += run
+                }
+            }
+        }
+        if addSpecial { out.append(endId) }
+    }
+
+    /// Decoding overlapping k-mers keeps the first k-mer whole and the last base of each next one.
+    public func decode(_ ids: [UInt32]) throws -> [UInt8] {
+        guard style == .overlapping else {
+            var out: [UInt8] = []
+            let specials = Set(vocabulary.specials)
+            for id in ids {
+                try checkId(id)
+                let t = vocabulary.tokens[Int(id)]
+                if t == "[UNK]" { out.append(contentsOf: Array(repeating: UInt8(ascii: "N"), count: k)); continue }
+                if specials.contains(t) { continue }
+                out.append(contentsOf: t.utf8)
+            }
+            return out
+        }
+        var out: [UInt8] = []
+        var first = true
+        for id in ids {
+            try checkId(id)
+            let t = vocabulary.tokens[Int(id)]
+            if t.hasPrefix("[") && t != "[UNK]" { continue }
+            let bases = t == "[UNK]" ? Array(repeating: UInt8(ascii: "N"), count: k) : Array(t.utf8)
+            if first { out.append(contentsOf: bases); first = false } else { out.append(bases[k - 1]) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,162 @@
+import ArgumentParser
+import GenomeIO
+import Tokenize
+
+extension TokenizerKind: ExpressibleByArgument {}
+
+struct TokenizerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenizer",
+        abstract: "Train, inspect and use tokenizers (char, k-mer, NT k-mer, BarcodeMAE k-mer, BPE).",
+        discussion: """
+        Every tokenizer is saved as a Hugging Face `tokenizer.json` that Python `tokenizers` loads
+        (see the README for how each kind is expressed there).
+
+        Examples:
+          genome-prep tokenizer train --kind bpe --vocab-size 4096 data/ecoli_K12_MG1655.fa.bgz -o bpe.json
+          genome-prep tokenizer train --kind kmer --k 6 -o kmer6.json
+          genome-prep tokenizer encode --tokenizer bpe.json data/lambda_phage.fa.gz --count 3
+          genome-prep tokenizer decode --tokenizer kmer6.json 5 10 20
+          genome-prep tokenizer info bpe.json
+        """,
+        subcommands: [Train.self, Encode.self, Decode.self, Info.self])
+
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train BPE on windows (DNABERT-2 settings by default), or write a fixed vocabulary.",
+            discussion: "BPE learns from the train split of tiled windows (--window/--stride; --val/--test hold windows out). HF BpeTrainer semantics: one window is one word.")
+        @Argument(help: "FASTA inputs (BPE only).")
+        var inputs: [String] = []
+        @Option(help: "char, kmer, nt-kmer, barcode-kmer or bpe.")
+        var kind: TokenizerKind = .bpe
+        @Option(help: "k for k-mer kinds.")
+        var k: Int = 6
+        @Option(help: "BarcodeMAE start offset (0..k-1).")
+        var offset: Int = 0
+        @Flag(help: "Add [CLS] ... [SEP] (or <cls> ... <eos>) around each window.")
+        var addSpecial = false
+        @Option(help: "BPE vocabulary size.")
+        var vocabSize: Int = 4096
+        @Option(help: "BPE minimum pair frequency.")
+        var minFrequency: Int = 2
+        @Option(help: "Window length of training windows.")
+        var window: Int = 1000
+        @Option(help: "Stride of training windows.")
+        var stride: Int?
+        @Option(help: "Maximum N fraction of training windows.")
+        var maxNFraction: Double = 0
+        @Option(help: "Hashed validation fraction held out from training.")
+        var val: Double = 0
+        @Option(help: "Hashed test fraction held out from training.")
+        var test: Double = 0
+        @Option(help: "Seed (splits).")
+        var seed: UInt64 = 0
+        @Option(name: [.short, .long], help: "Output tokenizer.json.")
+        var output: String = "tokenizer.json"
+
+        func run() throws {
+            try reportingErrors {
+                do {
+                    if kind != .bpe {
+                        let t = try TokenizerFactory.make(kind: kind, k: k, offset: offset, addSpecial: addSpecial)
+                        try HFTokenizerJSON.write(t, to: output)
+                        printError("wrote \(output): \(t.kind.rawValue), \(t.vocabulary.count) tokens")
+                        return
+                    }
+                    guard !inputs.isEmpty else { throw ValidationError("BPE training needs FASTA inputs") }
+                    var o = WindowsOptions(inputs: inputs)
+                    o.window = window; o.sampler = .tiled(stride: stride ?? window); o.maxNFraction = maxNFraction
+                    o.split = .hashed(val: val, test: test, blockSize: 100_000); o.seed = seed; o.softMask = .upper
+                    let trainer = try BPETrainer(vocabSize: vocabSize, minFrequency: minFrequency)
+                    let progress = ProgressLine("bpe")
+                    let (t, s) = try TokenizerFactory.trainBPE(windows: o, trainer: trainer) { n, _ in progress.update(n * 1_000_000) }
+                    progress.finish()
+                    try HFTokenizerJSON.write(t, to: output)
+                    printError("trained on \(s.counts.kept[0]) windows; wrote \(output): \(t.vocabulary.count) tokens, \(t.merges.count) merges")
+                } catch let e as TokenizeError {
+                    printError("genome-prep: error: \(e)")
+                    throw ExitCode(1)
+                }
+            }
+        }
+    }
+
+    struct Encode: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Encode tiled windows and print contig, start and ids (TSV).")
+        @Option(help: "tokenizer.json")
+        var tokenizer: String
+        @Argument(help: "FASTA inputs.")
+        var inputs: [String]
+        @Option(help: "Window length.")
+        var window: Int = 1000
+        @Option(help: "Stop after this many windows (0 = all).")
+        var count: Int = 0
+
+        struct Printer: WindowOutput {
+            let t: any Tokenizer
+            let limit: Int
+            var n = 0
+            var ids: [UInt32] = []
+            mutating func write(contig: String, start: Int, end: Int, strand: Strand, split: Split,
+                                codes: UnsafeBufferPointer<UInt8>, nCount: Int, lowerCount: Int) throws {
+                if limit > 0 && n >= limit { return }
+                n += 1
+                ids.removeAll(keepingCapacity: true)
+                t.encode(codes, into: &ids)
+                print("\(contig)\t\(start)\t" + ids.map(String.init).joined(separator: " "))
+            }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                do {
+                    let t = try HFTokenizerJSON.load(path: tokenizer)
+                    var o = WindowsOptions(inputs: inputs)
+                    o.window = window; o.sampler = .tiled(stride: window); o.maxNFraction = 1
+                    _ = try WindowsJob.run(o, into: Printer(t: t, limit: count))
+                } catch let e as TokenizeError {
+                    printError("genome-prep: error: \(e)"); throw ExitCode(1)
+                }
+            }
+        }
+    }
+
+    struct Decode: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Decode token ids back to bases.")
+        @Option(help: "tokenizer.json")
+        var tokenizer: String
+        @Argument(help: "Token ids.")
+        var ids: [UInt32]
+        func run() throws {
+            do {
+                let t = try HFTokenizerJSON.load(path: tokenizer)
+                print(String(decoding: try t.decode(ids), as: UTF8.self))
+            } catch let e as TokenizeError {
+                printError("genome-prep: error: \(e)"); throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Describe a tokenizer.json.")
+        @Argument(help: "tokenizer.json")
+        var tokenizer: String
+        func run() throws {
+            do {
+                let t = try HFTokenizerJSON.load(path: tokenizer)
+                let v = t.vocabulary
+                print("kind        \(t.kind.rawValue)")
+                print("vocabulary  \(v.count) tokens (ids fit \(v.idWidth))")
+                print("specials    " + v.specials.map { "\($0)=\(v.id($0)!)" }.joined(separator: " "))
+                if let b = t as? BPETokenizer {
+                    print("merges      \(b.merges.count)")
+                    let longest = v.tokens.max { $0.count < $1.count } ?? ""
+                    print("longest     \(longest.count) bases")
+                }
+                print("first ids   " + v.tokens.prefix(12).enumerated().map { "\($0.offset):\($0.element)" }.joined(separator: " "))
+            } catch let e as TokenizeError {
+                printError("genome-prep: error: \(e)"); throw ExitCode(1)
+            }
+        }
+    }
+}
