@@ -153,7 +153,7 @@ public enum HFTokenizerJSON {
             // Recognise GenomePrep's own vocabularies.
             var candidates: [any Tokenizer] = [CharTokenizer()]
             for k in 3...6 { candidates.append(try KmerTokenizer(k: k)) }
-            for k in 1...8 { candidates.append(try KmerTokenizer(k: k, style: .nucleotideTransformer)) }
+            for k in 2...8 { candidates.append(try KmerTokenizer(k: k, style: .nucleotideTransformer)) }
             let pattern: String? = {
                 if case .object(let p)? = o["pre_tokenizer"], case .object(let pat)? = p["pattern"], case .string(let r)? = pat["Regex"] { return r }
                 return nil

@@ -1,4 +1,4 @@
-/// k-mer tokenizers (k = 3...6 overlapping, 1...8 non-overlapping).
+/// k-mer tokenizers (k = 3...6 overlapping, 2...8 NT, 1...8 BarcodeMAE).
 ///
 /// - `.overlapping` (DNABERT): every k-mer at stride 1 (L - k + 1 tokens; DNABERT's dropped last k-mer
 ///   is not reproduced). Vocabulary `[PAD] [UNK] [CLS] [SEP] [MASK]` then the 4^k k-mers in ACGT order;
@@ -32,7 +32,7 @@ public struct KmerTokenizer: Tokenizer {
         case .overlapping:
             guard (3...6).contains(k) else { throw TokenizeError("k = \(k) is outside 3...6 for overlapping k-mers", field: "k") }
         case .nucleotideTransformer:
-            guard (1...8).contains(k) else { throw TokenizeError("k = \(k) is outside 1...8", field: "k") }
+            guard (2...8).contains(k) else { throw TokenizeError("k = \(k) is outside 2...8 (NT k-mers; k = 1 is the char tokenizer)", field: "k") }
         case .barcode(let o):
             guard (1...8).contains(k) else { throw TokenizeError("k = \(k) is outside 1...8", field: "k") }
             guard (0..<k).contains(o) else { throw TokenizeError("offset \(o) is outside 0...\(k - 1)", field: "offset") }
