@@ -91,11 +91,16 @@ struct TokenizerCommand: ParsableCommand {
         var window: Int = 1000
         @Option(help: "Stop after this many windows (0 = all).")
         var count: Int = 0
+        @Flag(help: "Only count tokens and report speed on stderr (for benchmarks).")
+        var countOnly = false
 
         struct Printer: WindowOutput {
             let t: any Tokenizer
             let limit: Int
+            let quiet: Bool
             var n = 0
+            var tokens = 0
+            var bases = 0
             var ids: [UInt32] = []
             mutating func write(contig: String, start: Int, end: Int, strand: Strand, split: Split,
                                 codes: UnsafeBufferPointer<UInt8>, nCount: Int, lowerCount: Int) throws {
@@ -103,7 +108,9 @@ struct TokenizerCommand: ParsableCommand {
                 n += 1
                 ids.removeAll(keepingCapacity: true)
                 t.encode(codes, into: &ids)
-                print("\(contig)\t\(start)\t" + ids.map(String.init).joined(separator: " "))
+                tokens += ids.count
+                bases += codes.count
+                if !quiet { print("\(contig)\t\(start)\t" + ids.map(String.init).joined(separator: " ")) }
             }
         }
 
@@ -113,7 +120,10 @@ struct TokenizerCommand: ParsableCommand {
                     let t = try HFTokenizerJSON.load(path: tokenizer)
                     var o = WindowsOptions(inputs: inputs)
                     o.window = window; o.sampler = .tiled(stride: window); o.maxNFraction = 1
-                    _ = try WindowsJob.run(o, into: Printer(t: t, limit: count))
+                    let start = ProgressLine.now()
+                    let (_, p) = try WindowsJob.run(o, into: Printer(t: t, limit: count, quiet: countOnly))
+                    let dt = ProgressLine.now() - start
+                    printError("encoded \(p.n) windows, \(p.bases) bases into \(p.tokens) tokens in \(Int(dt * 1000)) ms (\(Int(Double(p.n) / dt)) windows/s, \(Int(Double(p.bases) / dt / 1e6)) Mbase/s)")
                 } catch let e as TokenizeError {
                     printError("genome-prep: error: \(e)"); throw ExitCode(1)
                 }

@@ -1,3 +1,4 @@
+import Dispatch
 import GenomeIO
 
 /// Trains BPE exactly as Hugging Face `tokenizers`' `BpeTrainer` does (no limit_alphabet, no
@@ -31,13 +32,26 @@ public struct BPETrainer {
     var starts: [Int] = []
     var lengths: [Int32] = []
     var wordCounts: [Int64] = []
-    var wordIndex: [[UInt8]: Int32] = [:]
+    /// Dedup of identical windows by a 64-bit hash; colliding words are compared byte by byte.
+    var wordIndex: [UInt64: [Int32]] = [:]
     var alphabet = Set<UInt8>()
+    // Stable addresses of `symbols` and `lengths` while training (neither is resized then).
+    var symbolsBase: UnsafePointer<UInt16> = UnsafePointer(bitPattern: 1)!
+    var lengthsBase: UnsafePointer<Int32> = UnsafePointer(bitPattern: 1)!
 
     /// Adds one window (ASCII bases as they will be encoded: upper-case A C G T N).
     public mutating func feed(_ window: [UInt8]) {
-        if let i = wordIndex[window] { wordCounts[Int(i)] += 1; return }
-        wordIndex[window] = Int32(starts.count)
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in window { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        if let cands = wordIndex[h] {
+            for i in cands where Int(lengths[Int(i)]) == window.count {
+                let s = starts[Int(i)]
+                var same = true
+                for (j, b) in window.enumerated() where symbols[s + j] != UInt16(b) { same = false; break }
+                if same { wordCounts[Int(i)] += 1; return }
+            }
+        }
+        wordIndex[h, default: []].append(Int32(starts.count))
         starts.append(symbols.count)
         lengths.append(Int32(window.count))
         wordCounts.append(1)
@@ -76,37 +90,50 @@ public struct BPETrainer {
         for i in 0..<symbols.count { symbols[i] = byteId[Int(symbols[i])] }
         wordIndex = [:]
 
-        // Initial pair counts and positions.
-        var pairCounts: [UInt32: Int64] = [:]
-        var where_: [UInt32: [Int32]] = [:]
+        // Pair counts live in a dense vocab x vocab table (ids never exceed vocabSize).
+        let V = max(vocabSize, idToWord.count)
+        var pairCounts = [Int64](repeating: 0, count: V * V)
+        var lastSeen = [Int32](repeating: -1, count: V * V)
+        var where_: [Int: [Int32]] = [:]
         symbols.withUnsafeBufferPointer { sym in
-            for w in 0..<starts.count {
-                let s = starts[w], n = Int(lengths[w])
-                if n < 2 { continue }
-                for i in s..<(s + n - 1) {
-                    let p = UInt32(sym[i]) << 16 | UInt32(sym[i + 1])
-                    pairCounts[p, default: 0] += wordCounts[w]
-                    if where_[p]?.last != Int32(w) { where_[p, default: []].append(Int32(w)) }
+            pairCounts.withUnsafeMutableBufferPointer { pc in
+                lastSeen.withUnsafeMutableBufferPointer { ls in
+                    for w in 0..<starts.count {
+                        let s = starts[w], n = Int(lengths[w])
+                        if n < 2 { continue }
+                        let c = wordCounts[w]
+                        for i in s..<(s + n - 1) {
+                            let p = Int(sym[i]) * V + Int(sym[i + 1])
+                            pc[p] += c
+                            if ls[p] != Int32(w) { ls[p] = Int32(w); where_[p, default: []].append(Int32(w)) }
+                        }
+                    }
                 }
             }
         }
+        lastSeen = []
+        symbolsBase = symbols.withUnsafeMutableBufferPointer { UnsafePointer($0.baseAddress!) }
+        lengthsBase = lengths.withUnsafeMutableBufferPointer { UnsafePointer($0.baseAddress!) }
+        func packed(_ p: Int) -> UInt32 { UInt32(p / V) << 16 | UInt32(p % V) }
         var heap: [Entry] = []
-        for (p, pos) in where_ where pairCounts[p]! > 0 { heapPush(&heap, Entry(count: pairCounts[p]!, pair: p, pos: pos)) }
+        for (p, pos) in where_ where pairCounts[p] > 0 { heapPush(&heap, Entry(count: pairCounts[p], pair: packed(p), pos: pos)) }
         where_ = [:]
 
         var merges: [(UInt32, UInt16)] = []
-        var changes: [(UInt32, Int32)] = []
+        let deltas = [MergeDelta(size: V), MergeDelta(size: V)]
+        var touched: [Int] = []
+        var newWhere: [Int: [Int32]] = [:]
         while idToWord.count < vocabSize, !heap.isEmpty {
             var top = heapPop(&heap)
-            let current = pairCounts[top.pair] ?? 0
+            let a = Int(top.pair >> 16), b = Int(top.pair & 0xFFFF)
+            let current = pairCounts[a * V + b]
             if top.count != current {
                 top.count = current
                 heapPush(&heap, top)
                 continue
             }
             if top.count < 1 || Int64(minFrequency) > top.count { break }
-            let a = UInt16(top.pair >> 16), b = UInt16(top.pair & 0xFFFF)
-            let newToken = idToWord[Int(a)] + idToWord[Int(b)]
+            let newToken = idToWord[a] + idToWord[b]
             let newId: UInt16
             if let existing = wordToId[newToken] { newId = existing } else {
                 newId = UInt16(idToWord.count)
@@ -116,20 +143,47 @@ public struct BPETrainer {
             merges.append((top.pair, newId))
             progress?(idToWord.count, vocabSize)
 
-            // Merge in the words of this entry, collecting (pair, ±1) changes per word.
-            var newWhere: [UInt32: [Int32]] = [:]
-            for w in top.pos {
-                changes.removeAll(keepingCapacity: true)
-                mergeWord(Int(w), a, b, newId, &changes)
-                let c = wordCounts[Int(w)]
-                for (p, d) in changes {
-                    pairCounts[p, default: 0] += Int64(d) * c
-                    if d > 0, newWhere[p]?.last != w { newWhere[p, default: []].append(w) }
+            // Merge in the words of this entry (two threads for large entries, each on its own words).
+            // Every change touches a pair (x, a), (x, new), (b, x) or (new, x), so each thread sums its
+            // changes into four small arrays indexed by x; they are added up afterwards in a fixed
+            // order, so results never depend on the thread count.
+            touched.removeAll(keepingCapacity: true)
+            let parts = top.pos.count >= 2048 ? 2 : 1
+            let na = UInt16(a), nb = UInt16(b)
+            if parts == 1 {
+                mergeWords(top.pos[...], na, nb, newId, deltas[0])
+            } else {
+                let half = top.pos.count / 2
+                let slices = [top.pos[..<half], top.pos[half...]]
+                let me = UnsafeTransfer(value: self)
+                let ds = UnsafeTransfer(value: deltas)
+                DispatchQueue.concurrentPerform(iterations: 2) { t in
+                    me.value.mergeWords(slices[t], na, nb, newId, ds.value[t])
                 }
             }
-            for (p, pos) in newWhere {
-                let c = pairCounts[p] ?? 0
-                if c > 0 { heapPush(&heap, Entry(count: c, pair: p, pos: pos)) }
+            let nid = Int(newId)
+            var special: Set<Int32> = []   // words of (new, new), which both sides can report
+            for t in 0..<parts {
+                let d = deltas[t]
+                for x in d.touched {
+                    pairCounts[x * V + a] += d.leftA[x]
+                    pairCounts[x * V + nid] += d.leftNew[x]
+                    pairCounts[b * V + x] += d.rightB[x]
+                    pairCounts[nid * V + x] += d.rightNew[x]
+                    for (p, words) in [(x * V + nid, d.leftWords[x]), (nid * V + x, d.rightWords[x])] where !words.isEmpty {
+                        if newWhere[p] == nil { touched.append(p); newWhere[p] = [] }
+                        if x == nid {
+                            for w in words where special.insert(w).inserted { newWhere[p]!.append(w) }
+                        } else {
+                            newWhere[p]!.append(contentsOf: words)
+                        }
+                    }
+                }
+                d.reset()
+            }
+            for p in touched {
+                let pos = newWhere.removeValue(forKey: p)!
+                if pairCounts[p] > 0 { heapPush(&heap, Entry(count: pairCounts[p], pair: packed(p), pos: pos)) }
             }
         }
         // Merges as HF saves them: one per pair, ordered by the pair's last merge.
@@ -141,30 +195,66 @@ public struct BPETrainer {
         return try BPETokenizer(vocabulary: vocab, merges: mergeStrings, unkToken: specials.contains("[UNK]") ? "[UNK]" : (specials.first ?? "[UNK]"))
     }
 
-    /// HF `Word::merge`: left to right, non-overlapping; changes for the neighbours of each occurrence.
-    mutating func mergeWord(_ w: Int, _ a: UInt16, _ b: UInt16, _ newId: UInt16, _ changes: inout [(UInt32, Int32)]) {
-        let s = starts[w], n = Int(lengths[w])
-        symbols.withUnsafeMutableBufferPointer { sym in
-            var r = s, o = s
+    /// One thread's summed changes of one merge, by the other symbol x of each changed pair.
+    final class MergeDelta: @unchecked Sendable {
+        var leftA: [Int64], leftNew: [Int64], rightB: [Int64], rightNew: [Int64]
+        var leftWords: [[Int32]], rightWords: [[Int32]]
+        var touched: [Int] = []
+        var seen: [Bool]
+        init(size: Int) {
+            leftA = Array(repeating: 0, count: size); leftNew = leftA; rightB = leftA; rightNew = leftA
+            leftWords = Array(repeating: [], count: size); rightWords = leftWords
+            seen = Array(repeating: false, count: size)
+        }
+        @inline(__always) func touch(_ x: Int) { if !seen[x] { seen[x] = true; touched.append(x) } }
+        func reset() {
+            for x in touched {
+                leftA[x] = 0; leftNew[x] = 0; rightB[x] = 0; rightNew[x] = 0
+                leftWords[x].removeAll(keepingCapacity: true); rightWords[x].removeAll(keepingCapacity: true)
+                seen[x] = false
+            }
+            touched.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// HF `Word::merge` over several words: left to right, non-overlapping; for each occurrence the
+    /// pairs with its neighbours change by -count/+count. Words are disjoint, so two threads may run
+    /// this on different word lists at once (symbols and lengths are written through raw pointers).
+    func mergeWords(_ words: ArraySlice<Int32>, _ a: UInt16, _ b: UInt16, _ newId: UInt16, _ d: MergeDelta) {
+        let sym = UnsafeMutablePointer(mutating: symbolsBase)
+        let lens = UnsafeMutablePointer(mutating: lengthsBase)
+        for w32 in words {
+            let w = Int(w32)
+            let s = starts[w], n = Int(lens[w])
+            let c = wordCounts[w]
             let end = s + n
+            // Skip ahead to the first occurrence; nothing moves before it.
+            var r = s
+            while r + 1 < end && !(sym[r] == a && sym[r + 1] == b) { r += 1 }
+            if r + 1 >= end { continue }
+            var o = r
             while r < end {
                 if sym[r] == a && r + 1 < end && sym[r + 1] == b {
                     if o > s {
-                        let p = sym[o - 1]
-                        changes.append((UInt32(p) << 16 | UInt32(a), -1))
-                        changes.append((UInt32(p) << 16 | UInt32(newId), 1))
+                        let x = Int(sym[o - 1])
+                        d.touch(x)
+                        d.leftA[x] -= c
+                        d.leftNew[x] += c
+                        if d.leftWords[x].last != w32 { d.leftWords[x].append(w32) }
                     }
                     if r + 2 < end {
-                        let nx = sym[r + 2]
-                        changes.append((UInt32(b) << 16 | UInt32(nx), -1))
-                        changes.append((UInt32(newId) << 16 | UInt32(nx), 1))
+                        let x = Int(sym[r + 2])
+                        d.touch(x)
+                        d.rightB[x] -= c
+                        d.rightNew[x] += c
+                        if d.rightWords[x].last != w32 { d.rightWords[x].append(w32) }
                     }
                     sym[o] = newId; o += 1; r += 2
                 } else {
                     sym[o] = sym[r]; o += 1; r += 1
                 }
             }
-            lengths[w] = Int32(o - s)
+            lens[w] = Int32(o - s)
         }
     }
 
