@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import GenomeIO
 import Tokenize
 
@@ -94,6 +95,7 @@ struct TokenizerCommand: ParsableCommand {
         @Flag(help: "Only count tokens and report speed on stderr (for benchmarks).")
         var countOnly = false
 
+        /// Collects windows into batches and encodes each batch on two threads (output in order).
         struct Printer: WindowOutput {
             let t: any Tokenizer
             let limit: Int
@@ -101,16 +103,42 @@ struct TokenizerCommand: ParsableCommand {
             var n = 0
             var tokens = 0
             var bases = 0
-            var ids: [UInt32] = []
+            var batchCodes: [[UInt8]] = []
+            var batchNames: [(String, Int)] = []
+            static let batchSize = 512
+
             mutating func write(contig: String, start: Int, end: Int, strand: Strand, split: Split,
                                 codes: UnsafeBufferPointer<UInt8>, nCount: Int, lowerCount: Int) throws {
                 if limit > 0 && n >= limit { return }
                 n += 1
-                ids.removeAll(keepingCapacity: true)
-                t.encode(codes, into: &ids)
-                tokens += ids.count
                 bases += codes.count
-                if !quiet { print("\(contig)\t\(start)\t" + ids.map(String.init).joined(separator: " ")) }
+                batchCodes.append(Array(codes))
+                batchNames.append((contig, start))
+                if batchCodes.count == Printer.batchSize { flush() }
+            }
+
+            mutating func flush() {
+                let m = batchCodes.count
+                if m == 0 { return }
+                let results = UnsafeMutablePointer<[UInt32]>.allocate(capacity: m)
+                results.initialize(repeating: [], count: m)
+                defer { results.deinitialize(count: m); results.deallocate() }
+                let codes = batchCodes, tok = t
+                let out = UnsafeTransfer(value: results)
+                DispatchQueue.concurrentPerform(iterations: 2) { part in
+                    let lo = part * m / 2, hi = (part + 1) * m / 2
+                    for i in lo..<hi {
+                        var ids: [UInt32] = []
+                        codes[i].withUnsafeBufferPointer { tok.encode($0, into: &ids) }
+                        out.value[i] = ids
+                    }
+                }
+                for i in 0..<m {
+                    tokens += results[i].count
+                    if !quiet { print("\(batchNames[i].0)\t\(batchNames[i].1)\t" + results[i].map(String.init).joined(separator: " ")) }
+                }
+                batchCodes.removeAll(keepingCapacity: true)
+                batchNames.removeAll(keepingCapacity: true)
             }
         }
 
@@ -121,7 +149,8 @@ struct TokenizerCommand: ParsableCommand {
                     var o = WindowsOptions(inputs: inputs)
                     o.window = window; o.sampler = .tiled(stride: window); o.maxNFraction = 1
                     let start = ProgressLine.now()
-                    let (_, p) = try WindowsJob.run(o, into: Printer(t: t, limit: count, quiet: countOnly))
+                    var (_, p) = try WindowsJob.run(o, into: Printer(t: t, limit: count, quiet: countOnly))
+                    p.flush()
                     let dt = ProgressLine.now() - start
                     printError("encoded \(p.n) windows, \(p.bases) bases into \(p.tokens) tokens in \(Int(dt * 1000)) ms (\(Int(Double(p.n) / dt)) windows/s, \(Int(Double(p.bases) / dt / 1e6)) Mbase/s)")
                 } catch let e as TokenizeError {

@@ -37,75 +37,100 @@ public struct BPETokenizer: Tokenizer {
     }
 
     public func encode(_ codes: UnsafeBufferPointer<UInt8>, into out: inout [UInt32]) {
-        var sym = [UInt32](); sym.reserveCapacity(codes.count)
-        for c in codes {
-            let id = charIds[Int(min(c & 7, 4))]
-            if id != UInt32.max { sym.append(id) }   // no unk token configured: HF drops the character
+        let n = codes.count
+        if n == 0 { return }
+        // Scratch for one window (freed at the end; no Swift arrays on this path).
+        let sym = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+        let next = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        let prev = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        let nodes = 3 * n + 4
+        let nodePos = UnsafeMutablePointer<Int32>.allocate(capacity: nodes)
+        let nodeNext = UnsafeMutablePointer<Int32>.allocate(capacity: nodes)
+        let ranks = max(1, merges.count)
+        let heads = UnsafeMutablePointer<Int32>.allocate(capacity: ranks)
+        let tailOf = UnsafeMutablePointer<Int32>.allocate(capacity: ranks)
+        defer {
+            sym.deallocate(); next.deallocate(); prev.deallocate()
+            nodePos.deallocate(); nodeNext.deallocate(); heads.deallocate(); tailOf.deallocate()
         }
-        BPETokenizer.mergeAll(&sym, table: table)
-        out.append(contentsOf: sym)
+        var m = 0
+        charIds.withUnsafeBufferPointer { ids in
+            for c in codes {
+                let id = ids[Int(min(c & 7, 4))]
+                if id != UInt32.max { sym[m] = id; m += 1 }   // no unk token configured: HF drops the character
+            }
+        }
+        let count = BPETokenizer.mergeAll(sym, m, next, prev, nodePos, nodeNext, heads, tailOf, ranks, table)
+        var i: Int32 = count > 0 ? 0 : -1
+        out.reserveCapacity(out.count + count)
+        while i >= 0 { out.append(sym[Int(i)]); i = next[Int(i)] }
     }
 
-    /// Applies merges to `sym` in place: a binary heap of (rank, position) over a linked list.
-    static func mergeAll(_ sym: inout [UInt32], table: PairTable) {
-        let n = sym.count
-        if n < 2 { return }
-        var next = [Int32](repeating: 0, count: n)
-        var prev = [Int32](repeating: 0, count: n)
-        var alive = [Bool](repeating: true, count: n)
+    /// Applies merges in place exactly as HF's `Word::merge_all`: repeatedly the lowest-rank pair,
+    /// and among pairs of that rank the leftmost. Candidates sit in one bucket per rank (a bucket
+    /// queue: `minRank` only moves down when a lower-rank pair appears); a candidate is used only if
+    /// the pair now at its position still has that rank. Returns the number of symbols left; the
+    /// result is the list from 0 following `next`.
+    static func mergeAll(_ sym: UnsafeMutablePointer<UInt32>, _ n: Int, _ next: UnsafeMutablePointer<Int32>,
+                         _ prev: UnsafeMutablePointer<Int32>, _ nodePos: UnsafeMutablePointer<Int32>,
+                         _ nodeNext: UnsafeMutablePointer<Int32>, _ heads: UnsafeMutablePointer<Int32>,
+                         _ tailOf: UnsafeMutablePointer<Int32>, _ ranks: Int, _ table: PairTable) -> Int {
+        if n < 2 { if n == 1 { next[0] = -1 }; return n }
         for i in 0..<n { next[i] = Int32(i + 1); prev[i] = Int32(i - 1) }
         next[n - 1] = -1
-        // Heap of (rank << 32 | pos), min first; entry also remembers the new id for validation.
-        var heap: [(key: UInt64, newId: UInt32)] = []
-        heap.reserveCapacity(n)
-        func push(_ rank: UInt32, _ pos: Int, _ newId: UInt32) {
-            heap.append((UInt64(rank) << 32 | UInt64(pos), newId))
-            var c = heap.count - 1
-            while c > 0 {
-                let p = (c - 1) / 2
-                if heap[p].key <= heap[c].key { break }
-                heap.swapAt(p, c); c = p
+        heads.initialize(repeating: -1, count: ranks)
+        var used: Int32 = 0
+        var minRank = ranks
+        // Each bucket is a list sorted by position, so its head is always the leftmost candidate.
+        @inline(__always) func push(_ rank: Int, _ pos: Int) {
+            let node = used
+            used += 1
+            nodePos[Int(node)] = Int32(pos)
+            var at = heads[rank]
+            if at < 0 || nodePos[Int(at)] > Int32(pos) {
+                nodeNext[Int(node)] = at
+                heads[rank] = node
+            } else {
+                while nodeNext[Int(at)] >= 0 && nodePos[Int(nodeNext[Int(at)])] < Int32(pos) { at = nodeNext[Int(at)] }
+                nodeNext[Int(node)] = nodeNext[Int(at)]
+                nodeNext[Int(at)] = node
             }
+            if rank < minRank { minRank = rank }
         }
-        func pop() -> (key: UInt64, newId: UInt32) {
-            let top = heap[0]
-            let last = heap.removeLast()
-            if !heap.isEmpty {
-                heap[0] = last
-                var p = 0
-                let m = heap.count
-                while true {
-                    let l = 2 * p + 1, r = l + 1
-                    var s = p
-                    if l < m && heap[l].key < heap[s].key { s = l }
-                    if r < m && heap[r].key < heap[s].key { s = r }
-                    if s == p { break }
-                    heap.swapAt(p, s); p = s
-                }
-            }
-            return top
-        }
+        // Initial candidates: appended at each bucket's tail, so the buckets come out sorted for free.
         for i in 0..<(n - 1) {
-            if let m = table.lookup(sym[i], sym[i + 1]) { push(m.rank, i, m.newId) }
+            if let m = table.lookup(sym[i], sym[i + 1]) {
+                let r = Int(m.rank)
+                let node = used
+                used += 1
+                nodePos[Int(node)] = Int32(i)
+                nodeNext[Int(node)] = -1
+                if heads[r] < 0 { heads[r] = node } else { nodeNext[Int(tailOf[r])] = node }
+                tailOf[r] = node
+                if r < minRank { minRank = r }
+            }
         }
-        while !heap.isEmpty {
-            let top = pop()
-            let pos = Int(top.key & 0xFFFF_FFFF)
-            if !alive[pos] { continue }
+        var count = n
+        while true {
+            while minRank < ranks && heads[minRank] < 0 { minRank += 1 }
+            if minRank >= ranks { break }
+            let rank = minRank
+            let best = heads[rank]
+            heads[rank] = nodeNext[Int(best)]
+            let pos = Int(nodePos[Int(best)])
             let nx = Int(next[pos])
-            if nx < 0 { continue }
-            guard let m = table.lookup(sym[pos], sym[nx]), m.newId == top.newId else { continue }
+            if nx < 0 || prev[pos] == -2 { continue }          // removed, or now the last symbol
+            guard let m = table.lookup(sym[pos], sym[nx]), Int(m.rank) == rank else { continue }
             sym[pos] = m.newId
-            alive[nx] = false
+            prev[nx] = -2                                       // tag the right symbol as removed
             let nn = Int(next[nx])
             next[pos] = Int32(nn)
             if nn >= 0 { prev[nn] = Int32(pos) }
+            count -= 1
             let pv = Int(prev[pos])
-            if pv >= 0, let m2 = table.lookup(sym[pv], sym[pos]) { push(m2.rank, pv, m2.newId) }
-            if nn >= 0, let m3 = table.lookup(sym[pos], sym[nn]) { push(m3.rank, pos, m3.newId) }
+            if pv >= 0, let m2 = table.lookup(sym[pv], sym[pos]) { push(Int(m2.rank), pv) }
+            if nn >= 0, let m3 = table.lookup(sym[pos], sym[nn]) { push(Int(m3.rank), pos) }
         }
-        var w = 0
-        for i in 0..<n where alive[i] { sym[w] = sym[i]; w += 1 }
-        sym.removeLast(n - w)
+        return count
     }
 }
