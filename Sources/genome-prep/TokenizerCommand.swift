@@ -34,8 +34,6 @@ struct TokenizerCommand: ParsableCommand {
         var k: Int = 6
         @Option(help: "BarcodeMAE start offset (0..k-1).")
         var offset: Int = 0
-        @Flag(help: "Add [CLS] ... [SEP] (or <cls> ... <eos>) around each window.")
-        var addSpecial = false
         @Option(help: "BPE vocabulary size.")
         var vocabSize: Int = 4096
         @Option(help: "BPE minimum pair frequency.")
@@ -59,7 +57,7 @@ struct TokenizerCommand: ParsableCommand {
             try reportingErrors {
                 do {
                     if kind != .bpe {
-                        let t = try TokenizerFactory.make(kind: kind, k: k, offset: offset, addSpecial: addSpecial)
+                        let t = try TokenizerFactory.make(kind: kind, k: k, offset: offset)
                         try HFTokenizerJSON.write(t, to: output)
                         printError("wrote \(output): \(t.kind.rawValue), \(t.vocabulary.count) tokens")
                         return
@@ -127,9 +125,13 @@ struct TokenizerCommand: ParsableCommand {
                 let out = UnsafeTransfer(value: results)
                 DispatchQueue.concurrentPerform(iterations: 2) { part in
                     let lo = part * m / 2, hi = (part + 1) * m / 2
+                    let scratch = BPEScratch()
+                    let bpe = tok as? BPETokenizer
                     for i in lo..<hi {
                         var ids: [UInt32] = []
-                        codes[i].withUnsafeBufferPointer { tok.encode($0, into: &ids) }
+                        codes[i].withUnsafeBufferPointer {
+                            if let bpe { bpe.encode($0, into: &ids, scratch: scratch) } else { tok.encode($0, into: &ids) }
+                        }
                         out.value[i] = ids
                     }
                 }

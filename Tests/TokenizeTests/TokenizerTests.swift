@@ -174,3 +174,31 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(CharTokenizer().vocabulary.idWidth, "uint8")
     }
 }
+
+final class OneHotAndCorpusTests: XCTestCase {
+    func testFinDNAOneHotChannels() {
+        let ids = CharTokenizer().encode(ascii: Array("ACGTN".utf8)) + [2]
+        var out = [Float](repeating: 9, count: ids.count * 5)
+        ids.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { CharTokenizer.oneHotFinDNA(i, into: $0) } }
+        // Channels A C G N T: A=(1,0,0,0,0), C, G, T=(0,0,0,0,1), N=(0,0,0,1,0), [CLS] all zero.
+        XCTAssertEqual(out, [1,0,0,0,0, 0,1,0,0,0, 0,0,1,0,0, 0,0,0,0,1, 0,0,0,1,0, 0,0,0,0,0])
+    }
+
+    /// pmi-stats reads through the same reader, so the GenomeIO error corpus gives the same errors.
+    func testPMIStatsGivesTheCorpusErrors() throws {
+        let dir = repoRoot.appendingPathComponent("Tests/GenomeIOTests/Specimens")
+        struct Entry: Decodable { var file: String; var valid: Bool; var mode: String; var kind: String? }
+        let m = try JSONDecoder().decode([Entry].self, from: Data(contentsOf: dir.appendingPathComponent("manifest.json")))
+        var checked = 0
+        for e in m where !e.valid && e.mode == "stream" {
+            var o = PMIOptions(inputs: [dir.appendingPathComponent(e.file).path])
+            o.maxK = 6
+            XCTAssertThrowsError(try PMIJob.run(o), e.file) { err in
+                XCTAssertEqual((err as? GenomeIOError)?.kind.rawValue, e.kind, "\(e.file): \(err)")
+                XCTAssertTrue("\(err)".contains(e.file), "\(err)")
+            }
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 20)
+    }
+}

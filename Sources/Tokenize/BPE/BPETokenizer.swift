@@ -37,22 +37,18 @@ public struct BPETokenizer: Tokenizer {
     }
 
     public func encode(_ codes: UnsafeBufferPointer<UInt8>, into out: inout [UInt32]) {
+        let scratch = BPEScratch()
+        encode(codes, into: &out, scratch: scratch)
+    }
+
+    /// Encodes with caller-owned scratch memory: no allocation per window once the scratch has grown
+    /// to the longest window (one scratch per thread).
+    public func encode(_ codes: UnsafeBufferPointer<UInt8>, into out: inout [UInt32], scratch: BPEScratch) {
         let n = codes.count
         if n == 0 { return }
-        // Scratch for one window (freed at the end; no Swift arrays on this path).
-        let sym = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
-        let next = UnsafeMutablePointer<Int32>.allocate(capacity: n)
-        let prev = UnsafeMutablePointer<Int32>.allocate(capacity: n)
-        let nodes = 3 * n + 4
-        let nodePos = UnsafeMutablePointer<Int32>.allocate(capacity: nodes)
-        let nodeNext = UnsafeMutablePointer<Int32>.allocate(capacity: nodes)
         let ranks = max(1, merges.count)
-        let heads = UnsafeMutablePointer<Int32>.allocate(capacity: ranks)
-        let tailOf = UnsafeMutablePointer<Int32>.allocate(capacity: ranks)
-        defer {
-            sym.deallocate(); next.deallocate(); prev.deallocate()
-            nodePos.deallocate(); nodeNext.deallocate(); heads.deallocate(); tailOf.deallocate()
-        }
+        scratch.reserve(symbols: n, ranks: ranks)
+        let sym = scratch.sym
         var m = 0
         charIds.withUnsafeBufferPointer { ids in
             for c in codes {
@@ -60,10 +56,11 @@ public struct BPETokenizer: Tokenizer {
                 if id != UInt32.max { sym[m] = id; m += 1 }   // no unk token configured: HF drops the character
             }
         }
-        let count = BPETokenizer.mergeAll(sym, m, next, prev, nodePos, nodeNext, heads, tailOf, ranks, table)
+        let count = BPETokenizer.mergeAll(sym, m, scratch.next, scratch.prev, scratch.nodePos, scratch.nodeNext,
+                                          scratch.heads, scratch.tailOf, ranks, table)
         var i: Int32 = count > 0 ? 0 : -1
         out.reserveCapacity(out.count + count)
-        while i >= 0 { out.append(sym[Int(i)]); i = next[Int(i)] }
+        while i >= 0 { out.append(sym[Int(i)]); i = scratch.next[Int(i)] }
     }
 
     /// Applies merges in place exactly as HF's `Word::merge_all`: repeatedly the lowest-rank pair,
@@ -132,5 +129,40 @@ public struct BPETokenizer: Tokenizer {
             if nn >= 0, let m3 = table.lookup(sym[pos], sym[nn]) { push(Int(m3.rank), pos) }
         }
         return count
+    }
+}
+
+/// Reusable working memory of ``BPETokenizer/encode(_:into:scratch:)``; one per thread.
+public final class BPEScratch {
+    var symbols = 0, ranks = 0
+    var sym = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+    var next = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    var prev = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    var nodePos = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    var nodeNext = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    var heads = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    var tailOf = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+
+    public init() {}
+
+    func reserve(symbols n: Int, ranks r: Int) {
+        if n > symbols {
+            for p in [sym] as [UnsafeMutablePointer<UInt32>] { p.deallocate() }
+            next.deallocate(); prev.deallocate(); nodePos.deallocate(); nodeNext.deallocate()
+            let c = max(n, 2 * symbols)
+            sym = .allocate(capacity: c); next = .allocate(capacity: c); prev = .allocate(capacity: c)
+            nodePos = .allocate(capacity: 3 * c + 4); nodeNext = .allocate(capacity: 3 * c + 4)
+            symbols = c
+        }
+        if r > ranks {
+            heads.deallocate(); tailOf.deallocate()
+            heads = .allocate(capacity: r); tailOf = .allocate(capacity: r)
+            ranks = r
+        }
+    }
+
+    deinit {
+        sym.deallocate(); next.deallocate(); prev.deallocate(); nodePos.deallocate()
+        nodeNext.deallocate(); heads.deallocate(); tailOf.deallocate()
     }
 }

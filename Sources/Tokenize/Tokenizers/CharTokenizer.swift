@@ -17,3 +17,18 @@ public struct CharTokenizer: Tokenizer {
         if addSpecial { out.append(3) }
     }
 }
+
+extension CharTokenizer {
+    /// FinDNA's 5-channel one-hot view (channels A, C, G, N, T) of character-token ids, written into a
+    /// caller-owned `(ids.count, 5)` row-major buffer; special tokens are all-zero rows. It is computed
+    /// when needed (by the trainer), never stored in shards.
+    public static func oneHotFinDNA(_ ids: UnsafeBufferPointer<UInt32>, into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(out.count >= ids.count * 5, "one-hot buffer holds \(out.count) floats, needs \(ids.count * 5)")
+        // id 5..9 = A C G T N -> channel A0 C1 G2 N3 T4
+        let channel: [Int] = [0, 1, 2, 4, 3]
+        for (i, id) in ids.enumerated() {
+            for c in 0..<5 { out[i * 5 + c] = 0 }
+            if (5...9).contains(id) { out[i * 5 + channel[Int(id) - 5]] = 1 }
+        }
+    }
+}
