@@ -39,7 +39,7 @@ else:
     if batch: tok.encode_batch(batch)
 PY
 printf "%-44s %9s %8s %9s\n" task seconds RSS_MiB HF/ours
-for n in 20000 100000; do
+for n in ${SIZES:-20000 100000}; do
   read ht hr <<<"$($M "python3 $WORK/hf_bpe.py train $WORK/w$n.txt $WORK/hf$n.json")"
   read gt gr <<<"$($M "$GP tokenizer train --kind bpe --vocab-size 4096 --window 1000 $WORK/w$n.fa -o $WORK/gp$n.json")"
   printf "%-44s %9s %8s %9s\n" "train $n windows: HF BpeTrainer" $ht $hr ""

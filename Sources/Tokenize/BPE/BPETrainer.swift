@@ -28,15 +28,24 @@ public struct BPETrainer {
     }
 
     // Word storage: all distinct words back to back; each word shrinks in place as merges apply.
-    var symbols: [UInt16] = []
-    var starts: [Int] = []
+    /// Symbol storage in fixed 128 MiB chunks (no doubling growth, so 1 Gbp of windows costs 2 GiB
+    /// and not up to 6 at a reallocation); a word never spans chunks. `starts[w]` points at word w.
+    final class ChunkStorage {
+        var chunks: [UnsafeMutablePointer<UInt16>] = []
+        deinit { for c in chunks { c.deallocate() } }
+    }
+    let storage = ChunkStorage()
+    var chunkFill = 0
+    var chunkCapacity = 0
+    static let chunkSymbols = 1 << 26
+    var starts: [UnsafeMutablePointer<UInt16>] = []
+    var totalSymbols = 0
     var lengths: [Int32] = []
     var wordCounts: [Int64] = []
     /// Dedup of identical windows by a 64-bit hash; colliding words are compared byte by byte.
     var wordIndex: [UInt64: [Int32]] = [:]
     var alphabet = Set<UInt8>()
-    // Stable addresses of `symbols` and `lengths` while training (neither is resized then).
-    var symbolsBase: UnsafePointer<UInt16> = UnsafePointer(bitPattern: 1)!
+    // Stable address of `lengths` while training (it is not resized then).
     var lengthsBase: UnsafePointer<Int32> = UnsafePointer(bitPattern: 1)!
 
     /// Adds one window (ASCII bases as they will be encoded: upper-case A C G T N).
@@ -47,15 +56,23 @@ public struct BPETrainer {
             for i in cands where Int(lengths[Int(i)]) == window.count {
                 let s = starts[Int(i)]
                 var same = true
-                for (j, b) in window.enumerated() where symbols[s + j] != UInt16(b) { same = false; break }
+                for (j, b) in window.enumerated() where s[j] != UInt16(b) { same = false; break }
                 if same { wordCounts[Int(i)] += 1; return }
             }
         }
         wordIndex[h, default: []].append(Int32(starts.count))
-        starts.append(symbols.count)
+        if chunkFill + window.count > chunkCapacity {
+            chunkCapacity = max(BPETrainer.chunkSymbols, window.count)
+            storage.chunks.append(.allocate(capacity: chunkCapacity))
+            chunkFill = 0
+        }
+        let p = storage.chunks[storage.chunks.count - 1] + chunkFill
+        chunkFill += window.count
+        totalSymbols += window.count
+        starts.append(p)
         lengths.append(Int32(window.count))
         wordCounts.append(1)
-        for b in window { alphabet.insert(b); symbols.append(UInt16(b)) }   // raw bytes for now; ids later
+        for (j, b) in window.enumerated() { alphabet.insert(b); p[j] = UInt16(b) }   // raw bytes for now; ids later
     }
 
     /// Adds a window given as base codes (soft-mask ignored).
@@ -68,7 +85,36 @@ public struct BPETrainer {
     struct Entry {
         var count: Int64
         var pair: UInt32   // a << 16 | b
-        var pos: [Int32]
+        /// The words this entry was found in: ascending word indices, delta-coded as LEB128 varints
+        /// (1-3 bytes a word instead of 4: the heap's word lists are most of the trainer's memory).
+        var pos: [UInt8]
+        init(count: Int64, pair: UInt32, pos words: [Int32]) {
+            self.count = count; self.pair = pair
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(words.count + 8)
+            var last: Int32 = -1
+            for w in words {
+                precondition(w > last, "word lists must ascend")
+                var d = UInt32(w - last)
+                last = w
+                while d >= 0x80 { bytes.append(UInt8(d & 0x7F) | 0x80); d >>= 7 }
+                bytes.append(UInt8(d))
+            }
+            self.pos = bytes
+        }
+        func words() -> [Int32] {
+            var out: [Int32] = []
+            out.reserveCapacity(pos.count)
+            var last: Int32 = -1
+            var d: UInt32 = 0, shift: UInt32 = 0
+            for b in pos {
+                d |= UInt32(b & 0x7F) << shift
+                if b & 0x80 != 0 { shift += 7; continue }
+                last += Int32(d); out.append(last)
+                d = 0; shift = 0
+            }
+            return out
+        }
     }
 
     /// Max-heap order: higher count first, then the smaller pair.
@@ -87,7 +133,10 @@ public struct BPETrainer {
             if wordToId[s] == nil { wordToId[s] = UInt16(idToWord.count); idToWord.append(s) }
             byteId[Int(b)] = wordToId[s]!
         }
-        for i in 0..<symbols.count { symbols[i] = byteId[Int(symbols[i])] }
+        for w in 0..<starts.count {
+            let p = starts[w]
+            for j in 0..<Int(lengths[w]) { p[j] = byteId[Int(p[j])] }
+        }
         wordIndex = [:]
 
         // Pair counts live in a dense vocab x vocab table (ids never exceed vocabSize).
@@ -95,14 +144,14 @@ public struct BPETrainer {
         var pairCounts = [Int64](repeating: 0, count: V * V)
         var lastSeen = [Int32](repeating: -1, count: V * V)
         var where_: [Int: [Int32]] = [:]
-        symbols.withUnsafeBufferPointer { sym in
+        do {
             pairCounts.withUnsafeMutableBufferPointer { pc in
                 lastSeen.withUnsafeMutableBufferPointer { ls in
                     for w in 0..<starts.count {
-                        let s = starts[w], n = Int(lengths[w])
+                        let sym = starts[w], n = Int(lengths[w])
                         if n < 2 { continue }
                         let c = wordCounts[w]
-                        for i in s..<(s + n - 1) {
+                        for i in 0..<(n - 1) {
                             let p = Int(sym[i]) * V + Int(sym[i + 1])
                             pc[p] += c
                             if ls[p] != Int32(w) { ls[p] = Int32(w); where_[p, default: []].append(Int32(w)) }
@@ -112,7 +161,6 @@ public struct BPETrainer {
             }
         }
         lastSeen = []
-        symbolsBase = symbols.withUnsafeMutableBufferPointer { UnsafePointer($0.baseAddress!) }
         lengthsBase = lengths.withUnsafeMutableBufferPointer { UnsafePointer($0.baseAddress!) }
         func packed(_ p: Int) -> UInt32 { UInt32(p / V) << 16 | UInt32(p % V) }
         var heap: [Entry] = []
@@ -148,13 +196,14 @@ public struct BPETrainer {
             // changes into four small arrays indexed by x; they are added up afterwards in a fixed
             // order, so results never depend on the thread count.
             touched.removeAll(keepingCapacity: true)
-            let parts = top.pos.count >= 2048 ? 2 : 1
+            let topWords = top.words()
+            let parts = topWords.count >= 2048 ? 2 : 1
             let na = UInt16(a), nb = UInt16(b)
             if parts == 1 {
-                mergeWords(top.pos[...], na, nb, newId, deltas[0])
+                mergeWords(topWords[...], na, nb, newId, deltas[0])
             } else {
-                let half = top.pos.count / 2
-                let slices = [top.pos[..<half], top.pos[half...]]
+                let half = topWords.count / 2
+                let slices = [topWords[..<half], topWords[half...]]
                 let me = UnsafeTransfer(value: self)
                 let ds = UnsafeTransfer(value: deltas)
                 DispatchQueue.concurrentPerform(iterations: 2) { t in
@@ -182,7 +231,8 @@ public struct BPETrainer {
                 d.reset()
             }
             for p in touched {
-                let pos = newWhere.removeValue(forKey: p)!
+                var pos = newWhere.removeValue(forKey: p)!
+                if p == nid * V + nid { pos.sort() }   // (new, new) collects words from both sides
                 if pairCounts[p] > 0 { heapPush(&heap, Entry(count: pairCounts[p], pair: packed(p), pos: pos)) }
             }
         }
@@ -221,13 +271,13 @@ public struct BPETrainer {
     /// pairs with its neighbours change by -count/+count. Words are disjoint, so two threads may run
     /// this on different word lists at once (symbols and lengths are written through raw pointers).
     func mergeWords(_ words: ArraySlice<Int32>, _ a: UInt16, _ b: UInt16, _ newId: UInt16, _ d: MergeDelta) {
-        let sym = UnsafeMutablePointer(mutating: symbolsBase)
         let lens = UnsafeMutablePointer(mutating: lengthsBase)
         for w32 in words {
             let w = Int(w32)
-            let s = starts[w], n = Int(lens[w])
+            let sym = starts[w], n = Int(lens[w])
+            let s = 0
             let c = wordCounts[w]
-            let end = s + n
+            let end = n
             // Skip ahead to the first occurrence; nothing moves before it.
             var r = s
             while r + 1 < end && !(sym[r] == a && sym[r + 1] == b) { r += 1 }
