@@ -1,12 +1,16 @@
 import ArgumentParser
 import GenomeIO
 import Glibc
+import Tokenize
 
 /// Runs `body`, printing a GenomePrep error (file, line, record, reason, hint) to stderr and exiting 1.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let e as GenomeIOError {
+        printError("genome-prep: error: \(e)")
+        throw ExitCode(1)
+    } catch let e as TokenizeError {
         printError("genome-prep: error: \(e)")
         throw ExitCode(1)
     }
@@ -39,6 +43,13 @@ final class ProgressLine {
         let rate = Double(bases) / max(t - start, 1e-9) / 1e6
         let msg = "\(label): \(bases / 1_000_000) Mbase read, \(Int(rate)) Mbase/s"
         if tty { writeStderr("\r\(msg)\u{1B}[K"); printed = true } else { writeStderr(msg + "\n") }
+    }
+    /// A free-form progress message (same throttling as `update`).
+    func message(_ msg: String) {
+        let t = ProgressLine.now()
+        if t - last < (tty ? 0.25 : 10) { return }
+        last = t
+        if tty { writeStderr("\r\(label): \(msg)\u{1B}[K"); printed = true } else { writeStderr("\(label): \(msg)\n") }
     }
     func finish() { if tty && printed { writeStderr("\r\u{1B}[K") } }
 }

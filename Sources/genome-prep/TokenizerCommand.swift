@@ -55,7 +55,6 @@ struct TokenizerCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                do {
                     if kind != .bpe {
                         let t = try TokenizerFactory.make(kind: kind, k: k, offset: offset)
                         try HFTokenizerJSON.write(t, to: output)
@@ -68,14 +67,10 @@ struct TokenizerCommand: ParsableCommand {
                     o.split = .hashed(val: val, test: test, blockSize: 100_000); o.seed = seed; o.softMask = .upper
                     let trainer = try BPETrainer(vocabSize: vocabSize, minFrequency: minFrequency)
                     let progress = ProgressLine("bpe")
-                    let (t, s) = try TokenizerFactory.trainBPE(windows: o, trainer: trainer) { n, _ in progress.update(n * 1_000_000) }
+                    let (t, s) = try TokenizerFactory.trainBPE(windows: o, trainer: trainer) { n, total in progress.message("vocabulary \(n) of \(total)") }
                     progress.finish()
                     try HFTokenizerJSON.write(t, to: output)
                     printError("trained on \(s.counts.kept[0]) windows; wrote \(output): \(t.vocabulary.count) tokens, \(t.merges.count) merges")
-                } catch let e as TokenizeError {
-                    printError("genome-prep: error: \(e)")
-                    throw ExitCode(1)
-                }
             }
         }
     }
@@ -155,8 +150,6 @@ struct TokenizerCommand: ParsableCommand {
                     p.flush()
                     let dt = ProgressLine.now() - start
                     printError("encoded \(p.n) windows, \(p.bases) bases into \(p.tokens) tokens in \(Int(dt * 1000)) ms (\(Int(Double(p.n) / dt)) windows/s, \(Int(Double(p.bases) / dt / 1e6)) Mbase/s)")
-                } catch let e as TokenizeError {
-                    printError("genome-prep: error: \(e)"); throw ExitCode(1)
                 }
             }
         }
@@ -169,11 +162,9 @@ struct TokenizerCommand: ParsableCommand {
         @Argument(help: "Token ids.")
         var ids: [UInt32]
         func run() throws {
-            do {
+            try reportingErrors {
                 let t = try HFTokenizerJSON.load(path: tokenizer)
                 print(String(decoding: try t.decode(ids), as: UTF8.self))
-            } catch let e as TokenizeError {
-                printError("genome-prep: error: \(e)"); throw ExitCode(1)
             }
         }
     }
@@ -183,7 +174,7 @@ struct TokenizerCommand: ParsableCommand {
         @Argument(help: "tokenizer.json")
         var tokenizer: String
         func run() throws {
-            do {
+            try reportingErrors {
                 let t = try HFTokenizerJSON.load(path: tokenizer)
                 let v = t.vocabulary
                 print("kind        \(t.kind.rawValue)")
@@ -195,8 +186,6 @@ struct TokenizerCommand: ParsableCommand {
                     print("longest     \(longest.count) bases")
                 }
                 print("first ids   " + v.tokens.prefix(12).enumerated().map { "\($0.offset):\($0.element)" }.joined(separator: " "))
-            } catch let e as TokenizeError {
-                printError("genome-prep: error: \(e)"); throw ExitCode(1)
             }
         }
     }

@@ -260,7 +260,9 @@ public struct BPETrainer {
         func reset() {
             for x in touched {
                 leftA[x] = 0; leftNew[x] = 0; rightB[x] = 0; rightNew[x] = 0
-                leftWords[x].removeAll(keepingCapacity: true); rightWords[x].removeAll(keepingCapacity: true)
+                // Release the lists: keeping the capacity of every neighbour's largest list ever
+                // would hold gigabytes by the end of a 1 Gbp run.
+                leftWords[x] = []; rightWords[x] = []
                 seen[x] = false
             }
             touched.removeAll(keepingCapacity: true)
