@@ -21,8 +21,9 @@ public struct BPETrainer {
 
     public init(vocabSize: Int = 4096, minFrequency: Int = 2,
                 specials: [String] = ["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"]) throws {
-        guard (1...65_535).contains(vocabSize) else {
-            throw TokenizeError("vocab size \(vocabSize) is outside 1...65535 (16-bit token ids)", field: "vocab_size")
+        // Pair counts live in a dense vocab x vocab table: 8192^2 x 8 bytes = 512 MiB at most.
+        guard (1...8192).contains(vocabSize) else {
+            throw TokenizeError("vocab size \(vocabSize) is outside 1...8192 (the trainer keeps a dense vocab x vocab pair table)", field: "vocab_size")
         }
         self.vocabSize = vocabSize; self.minFrequency = minFrequency; self.specials = specials
     }

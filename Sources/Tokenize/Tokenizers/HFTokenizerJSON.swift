@@ -144,6 +144,11 @@ public enum HFTokenizerJSON {
                     throw TokenizeError("\(key) = \(v.render()) is not supported (GenomePrep encodes plain BPE)", path: path, field: "model.\(key)")
                 }
             }
+            for key in ["byte_fallback", "ignore_merges"] {
+                if case .bool(true)? = model[key] {
+                    throw TokenizeError("\(key) = true is not supported (GenomePrep encodes plain BPE)", path: path, field: "model.\(key)")
+                }
+            }
             var unk = "[UNK]"
             if case .string(let u)? = model["unk_token"] { unk = u }
             do {
