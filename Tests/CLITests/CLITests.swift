@@ -22,9 +22,15 @@ final class CLITests: XCTestCase {
         return "genome-prep"
     }
 
-    func gp(_ args: String...) throws -> (Int32, String, String) {
+    func gp(_ args: String...) throws -> (Int32, String, String) { try tool(binary(), args) }
+
+    func pmiStats(_ args: String...) throws -> (Int32, String, String) {
+        try tool(URL(fileURLWithPath: binary()).deletingLastPathComponent().appendingPathComponent("pmi-stats").path, args)
+    }
+
+    func tool(_ path: String, _ args: [String]) throws -> (Int32, String, String) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary())
+        p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
         p.currentDirectoryURL = Self.root
         let out = Pipe(), err = Pipe()
@@ -93,5 +99,45 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(s2, 0, e2)
         // lambda starts GGGCGGCGACCT; its reverse complement is AGGTCGCCGCCC.
         XCTAssertTrue(out.contains("AGGTCGCCGCCC"), out)
+    }
+
+    func testTokenizerCommands() throws {
+        let json = dir.appendingPathComponent("bpe.json").path
+        let (s1, _, e1) = try gp("tokenizer", "train", "--kind", "bpe", "--vocab-size", "300", "data/lambda_phage.fa.gz", "-o", json)
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertTrue(e1.contains("300 tokens"), e1)
+        let (s2, info, _) = try gp("tokenizer", "info", json)
+        XCTAssertEqual(s2, 0)
+        XCTAssertTrue(info.contains("kind        bpe") && info.contains("uint16"), info)
+        let (s3, enc, _) = try gp("tokenizer", "encode", "--tokenizer", json, "data/lambda_phage.fa.gz", "--count", "2")
+        XCTAssertEqual(s3, 0)
+        let lines = enc.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2)
+        // Decoding the ids of the first window gives back its 1000 bases (lambda starts GGGCGGCGACCT).
+        let ids = lines[0].split(separator: "\t")[2].split(separator: " ").map(String.init)
+        let (s4, dec, _) = try tool(binary(), ["tokenizer", "decode", "--tokenizer", json] + ids)
+        XCTAssertEqual(s4, 0)
+        XCTAssertEqual(dec.trimmingCharacters(in: .whitespacesAndNewlines).count, 1000)
+        XCTAssertTrue(dec.hasPrefix("GGGCGGCGACCT"), dec)
+        let (s5, _, e5) = try gp("tokenizer", "decode", "--tokenizer", json, "99999")
+        XCTAssertEqual(s5, 1)
+        XCTAssertTrue(e5.contains("unknown token id 99999"), e5)
+        let (s6, _, e6) = try gp("tokenizer", "train", "--kind", "kmer", "--k", "9", "-o", json)
+        XCTAssertEqual(s6, 1)
+        XCTAssertTrue(e6.contains("'k'"), e6)
+    }
+
+    func testPMIStatsCommandAndTableCheck() throws {
+        let prefix = dir.appendingPathComponent("lambda").path
+        let (s1, _, e1) = try pmiStats("data/lambda_phage.fa.gz", "-k", "8", "--min-count", "5", "-o", prefix)
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertTrue(e1.contains("top 20 6-mers") && e1.contains("peak RSS"), e1)
+        let tsv = try String(contentsOfFile: prefix + ".tsv", encoding: .utf8)
+        XCTAssertEqual(tsv.split(separator: "\n").count, 1 + 4 + 16 + 64 + 256 + 1024 + 4096)
+        let (s2, _, e2) = try pmiStats("data/lambda_phage.fa.gz", "-k", "8", "--min-count", "5", "--check-table", prefix + ".rank6.bin")
+        XCTAssertEqual(s2, 0, e2)
+        let (s3, _, e3) = try pmiStats("data/ecoli_K12_MG1655.fa.gz", "-k", "8", "--min-count", "5", "--check-table", prefix + ".rank6.bin")
+        XCTAssertEqual(s3, 1)
+        XCTAssertTrue(e3.contains("other settings") && e3.contains("ecoli_K12_MG1655.fa.gz"), e3)
     }
 }
