@@ -64,9 +64,9 @@ public struct FastaReader {
         defer { parser.deallocate() }
         var stats = FastaScanStats()
         stats.format = pipe.format
-        while let (bytes, chunk) = try pipe.next() {
+        while let (bytes, pre, chunk) = try pipe.next() {
             defer { pipe.recycle(chunk) }
-            try parser.consume(bytes, at: chunk.offset, sink: &sink)
+            try parser.consume(bytes, pre: pre, at: chunk.offset, sink: &sink)
         }
         try parser.finish(sink: &sink)
         stats.records = parser.records
@@ -120,7 +120,7 @@ struct FastaParser {
                       record: haveRecord ? recordName : nil)
     }
 
-    mutating func consume<S: FastaSink>(_ bytes: UnsafeRawBufferPointer, at base: Int, sink: inout S) throws {
+    mutating func consume<S: FastaSink>(_ bytes: UnsafeRawBufferPointer, pre: UnsafePointer<UInt8>? = nil, at base: Int, sink: inout S) throws {
         let p = bytes.bindMemory(to: UInt8.self)
         let n = p.count
         guard let start = p.baseAddress else { return }
@@ -168,7 +168,18 @@ struct FastaParser {
             let rest = n - i
             let nlPtr = memchr(start + i, 0x0A, rest)
             let e = nlPtr.map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - start } ?? n
-            try convert(start + i, count: e - i, offset: base + i, sink: &sink)
+            if let pre, e > i {
+                // Pre-encoded by the reader thread: copy the line's codes if none is invalid.
+                let count = e - i
+                if codeCount + count > codeCapacity { try flush(sink: &sink) }
+                if Kernels.copyIfAllValid(pre + i, codes + codeCount, count) {
+                    codeCount += count
+                } else {
+                    try convert(start + i, count: count, offset: base + i, sink: &sink)
+                }
+            } else {
+                try convert(start + i, count: e - i, offset: base + i, sink: &sink)
+            }
             if nlPtr != nil {
                 i = e + 1
                 line += 1

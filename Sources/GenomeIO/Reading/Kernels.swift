@@ -24,6 +24,24 @@ enum Kernels {
         return acc
     }
 
+    /// Copies `n` pre-encoded codes 8 bytes at a time and returns whether none has the invalid bit
+    /// (0x80): one OR per word instead of a per-byte table lookup. On `false` the copy is partial and
+    /// the caller re-encodes the line with the full table (IUPAC, CR, spaces, errors).
+    @inline(__always)
+    static func copyIfAllValid(_ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, _ n: Int) -> Bool {
+        let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
+        var acc: UInt64 = 0
+        var i = 0
+        while i + 8 <= n {
+            let w = s.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            d.storeBytes(of: w, toByteOffset: i, as: UInt64.self)
+            acc |= w
+            i += 8
+        }
+        while i < n { let b = src[i]; dst[i] = b; acc |= UInt64(b); i += 1 }
+        return acc & 0x8080_8080_8080_8080 == 0
+    }
+
     /// code -> ASCII (lowercase where soft-masked).
     @inline(__always)
     static func decode(_ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, _ n: Int) {
