@@ -87,6 +87,8 @@ struct TokenizerCommand: ParsableCommand {
         var count: Int = 0
         @Flag(help: "Only count tokens and report speed on stderr (for benchmarks).")
         var countOnly = false
+        @Flag(help: "Benchmark the tokenizer alone: load the windows into memory first, then time only the encoding (one thread).")
+        var inMemory = false
 
         /// Collects windows into batches and encodes each batch on two threads (output in order).
         struct Printer: WindowOutput {
@@ -139,12 +141,34 @@ struct TokenizerCommand: ParsableCommand {
             }
         }
 
+        func benchInMemory(_ t: any Tokenizer, _ o: WindowsOptions) throws {
+            let (_, c) = try WindowsJob.run(o, into: Collector(limit: count))
+            let w = o.window
+            var ids: [UInt32] = []
+            ids.reserveCapacity(w + 2)
+            var tokens = 0
+            let scratch = BPEScratch()
+            let bpe = t as? BPETokenizer
+            let start = ProgressLine.now()
+            c.codes.withUnsafeBufferPointer { all in
+                for i in 0..<c.windows {
+                    ids.removeAll(keepingCapacity: true)
+                    let view = UnsafeBufferPointer(rebasing: all[(i * w)..<((i + 1) * w)])
+                    if let bpe { bpe.encode(view, into: &ids, scratch: scratch) } else { t.encode(view, into: &ids) }
+                    tokens += ids.count
+                }
+            }
+            let dt = ProgressLine.now() - start
+            printError("in memory, one thread: \(c.windows) windows, \(c.codes.count) bases into \(tokens) tokens in \(Int(dt * 1000)) ms (\(Int(Double(c.windows) / dt)) windows/s, \(String(Double(Int(Double(c.codes.count) / dt / 1e7)) / 100)) GB/s of bases)")
+        }
+
         func run() throws {
             try reportingErrors {
                 do {
                     let t = try HFTokenizerJSON.load(path: tokenizer)
                     var o = WindowsOptions(inputs: inputs)
                     o.window = window; o.sampler = .tiled(stride: window); o.maxNFraction = 1
+                    if inMemory { try benchInMemory(t, o); return }
                     let start = ProgressLine.now()
                     var (_, p) = try WindowsJob.run(o, into: Printer(t: t, limit: count, quiet: countOnly))
                     p.flush()
@@ -152,6 +176,18 @@ struct TokenizerCommand: ParsableCommand {
                     printError("encoded \(p.n) windows, \(p.bases) bases into \(p.tokens) tokens in \(Int(dt * 1000)) ms (\(Int(Double(p.n) / dt)) windows/s, \(Int(Double(p.bases) / dt / 1e6)) Mbase/s)")
                 }
             }
+        }
+    }
+
+    /// Collects window codes in one contiguous buffer.
+    struct Collector: WindowOutput {
+        var codes: [UInt8] = []
+        var windows = 0
+        let limit: Int
+        mutating func write(contig: String, start: Int, end: Int, strand: Strand, split: Split,
+                            codes c: UnsafeBufferPointer<UInt8>, nCount: Int, lowerCount: Int) throws {
+            if limit > 0 && windows >= limit { return }
+            codes.append(contentsOf: c); windows += 1
         }
     }
 

@@ -13,7 +13,12 @@ public struct CharTokenizer: Tokenizer {
 
     public func encode(_ codes: UnsafeBufferPointer<UInt8>, into out: inout [UInt32]) {
         if addSpecial { out.append(2) }
-        for c in codes { out.append(5 + UInt32(min(c & 7, 4))) }
+        let base = out.count
+        out.append(contentsOf: repeatElement(0, count: codes.count))
+        out.withUnsafeMutableBufferPointer { o in
+            let dst = o.baseAddress! + base
+            for i in 0..<codes.count { dst[i] = 5 + UInt32(min(codes[i] & 7, 4)) }
+        }
         if addSpecial { out.append(3) }
     }
 }

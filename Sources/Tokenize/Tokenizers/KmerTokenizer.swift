@@ -65,11 +65,33 @@ public struct KmerTokenizer: Tokenizer {
         let mask = (1 << (2 * k)) - 1
         switch style {
         case .overlapping:
-            var code = 0, valid = 0
-            for i in 0..<n {
-                let b = Int(codes[i] & 7)
-                if b > 3 { valid = 0; code = 0 } else { code = ((code << 2) | b) & mask; valid += 1 }
-                if i >= k - 1 { out.append(valid >= k ? 5 + UInt32(code) : 1) }
+            // Rolling 2-bit code; a k-mer is valid when the last N is at least k bases back.
+            // Written through a pointer into space grown once per window (no per-token append).
+            let count = max(0, n - k + 1)
+            let base = out.count
+            out.append(contentsOf: repeatElement(0, count: count))
+            let kk = k, msk = mask
+            guard let src = codes.baseAddress else { return }
+            out.withUnsafeMutableBufferPointer { o in
+                let dst = o.baseAddress! + base
+                var code = 0, lastN = -1
+                let head = min(n, kk - 1)
+                for i in 0..<head {
+                    let c = Int(src[i] & 7)
+                    code = ((code << 2) | (c & 3)) & msk
+                    lastN = c > 3 ? i : lastN
+                }
+                var i = head
+                // The register keeps shifting (two operations on the dependency chain); the mask is
+                // applied off the chain.
+                var reg = UInt64(truncatingIfNeeded: code)
+                while i < n {
+                    let c = Int(src[i] & 7)
+                    reg = (reg << 2) | UInt64(c & 3)
+                    lastN = c > 3 ? i : lastN
+                    dst[i - kk + 1] = i - lastN >= kk ? 5 &+ UInt32(truncatingIfNeeded: Int(truncatingIfNeeded: reg) & msk) : 1
+                    i += 1
+                }
             }
         case .barcode(let offset):
             var i = offset
