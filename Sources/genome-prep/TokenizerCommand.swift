@@ -164,17 +164,15 @@ struct TokenizerCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                do {
-                    let t = try HFTokenizerJSON.load(path: tokenizer)
-                    var o = WindowsOptions(inputs: inputs)
-                    o.window = window; o.sampler = .tiled(stride: window); o.maxNFraction = 1
-                    if inMemory { try benchInMemory(t, o); return }
-                    let start = ProgressLine.now()
-                    var (_, p) = try WindowsJob.run(o, into: Printer(t: t, limit: count, quiet: countOnly))
-                    p.flush()
-                    let dt = ProgressLine.now() - start
-                    printError("encoded \(p.n) windows, \(p.bases) bases into \(p.tokens) tokens in \(Int(dt * 1000)) ms (\(Int(Double(p.n) / dt)) windows/s, \(Int(Double(p.bases) / dt / 1e6)) Mbase/s)")
-                }
+                let t = try HFTokenizerJSON.load(path: tokenizer)
+                var o = WindowsOptions(inputs: inputs)
+                o.window = window; o.sampler = .tiled(stride: window); o.maxNFraction = 1
+                if inMemory { try benchInMemory(t, o); return }
+                let start = ProgressLine.now()
+                var (_, p) = try WindowsJob.run(o, into: Printer(t: t, limit: count, quiet: countOnly))
+                p.flush()
+                let dt = ProgressLine.now() - start
+                printError("encoded \(p.n) windows, \(p.bases) bases into \(p.tokens) tokens in \(Int(dt * 1000)) ms (\(Int(Double(p.n) / dt)) windows/s, \(Int(Double(p.bases) / dt / 1e6)) Mbase/s)")
             }
         }
     }
