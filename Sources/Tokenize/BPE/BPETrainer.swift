@@ -33,7 +33,9 @@ public struct BPETrainer {
     /// and not up to 6 at a reallocation); a word never spans chunks. `starts[w]` points at word w.
     final class ChunkStorage {
         var chunks: [UnsafeMutablePointer<UInt16>] = []
-        deinit { for c in chunks { c.deallocate() } }
+        /// Word lengths while training, in memory this class owns (both merge threads write here).
+        var lens: UnsafeMutablePointer<Int32>?
+        deinit { for c in chunks { c.deallocate() }; lens?.deallocate() }
     }
     let storage = ChunkStorage()
     var chunkFill = 0
@@ -46,8 +48,6 @@ public struct BPETrainer {
     /// Dedup of identical windows by a 64-bit hash; colliding words are compared byte by byte.
     var wordIndex: [UInt64: [Int32]] = [:]
     var alphabet = Set<UInt8>()
-    // Stable address of `lengths` while training (it is not resized then).
-    var lengthsBase: UnsafePointer<Int32> = UnsafePointer(bitPattern: 1)!
 
     /// Adds one window (ASCII bases as they will be encoded: upper-case A C G T N).
     public mutating func feed(_ window: [UInt8]) {
@@ -162,7 +162,10 @@ public struct BPETrainer {
             }
         }
         lastSeen = []
-        lengthsBase = lengths.withUnsafeMutableBufferPointer { UnsafePointer($0.baseAddress!) }
+        storage.lens?.deallocate()
+        let lensBuffer = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, lengths.count))
+        for (i, l) in lengths.enumerated() { lensBuffer[i] = l }
+        storage.lens = lensBuffer
         func packed(_ p: Int) -> UInt32 { UInt32(p / V) << 16 | UInt32(p % V) }
         var heap: [Entry] = []
         for (p, pos) in where_ where pairCounts[p] > 0 { heapPush(&heap, Entry(count: pairCounts[p], pair: packed(p), pos: pos)) }
@@ -274,7 +277,7 @@ public struct BPETrainer {
     /// pairs with its neighbours change by -count/+count. Words are disjoint, so two threads may run
     /// this on different word lists at once (symbols and lengths are written through raw pointers).
     func mergeWords(_ words: ArraySlice<Int32>, _ a: UInt16, _ b: UInt16, _ newId: UInt16, _ d: MergeDelta) {
-        let lens = UnsafeMutablePointer(mutating: lengthsBase)
+        let lens = storage.lens!
         for w32 in words {
             let w = Int(w32)
             let sym = starts[w], n = Int(lens[w])
