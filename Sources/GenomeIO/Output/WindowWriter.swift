@@ -14,18 +14,14 @@ public enum WindowFormat: String, Sendable, CaseIterable {
 public struct WindowWriter: WindowOutput {
     public let file: OutputFile?
     public let format: WindowFormat
-    private let decode: UnsafeMutablePointer<UInt8>
 
     public init(file: OutputFile?, format: WindowFormat) throws {
         self.file = file; self.format = format
-        decode = .allocate(capacity: 16)
-        for (i, b) in BaseCode.decodeTable.enumerated() { decode[i] = b }
         if format == .tsv, let file {
             try file.write("contig\tstart\tend\tstrand\tsplit\tn_fraction\tlower_fraction\tsequence\n")
         }
     }
 
-    public func deallocate() { decode.deallocate() }
 
     @inline(__always)
     static func put(_ s: String, _ p: inout UnsafeMutablePointer<UInt8>) {
@@ -61,7 +57,6 @@ public struct WindowWriter: WindowOutput {
                                codes: UnsafeBufferPointer<UInt8>, nCount: Int, lowerCount: Int) throws {
         guard let file, format != .none else { return }
         let need = contig.utf8.count + codes.count + 128
-        let dec = decode
         try file.withSpace(need) { base in
             var p = base
             switch format {

@@ -79,7 +79,6 @@ public enum ContigCatalog {
 public enum WindowsJob {
     public static func run(_ options: WindowsOptions, output: OutputFile?, format: WindowFormat) throws -> WindowsSummary {
         let writer = try WindowWriter(file: output, format: format)
-        defer { writer.deallocate() }
         let (summary, _) = try run(options, into: writer)
         try output?.commit()
         return summary
