@@ -22,11 +22,13 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),   // SHA-1 for MDS hashes
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]), // xxh3_64 for MDS hashes
         // Core libraries: no ArgumentParser, no print(), no exit().
         .target(name: "GenomeIO", dependencies: ["CHTSlib", "CZlib"]),
         .target(name: "CKernels"),   // the one C loop: prefetching random increments
         .target(name: "Tokenize", dependencies: ["GenomeIO", "CZlib", "CKernels"]),
-        .target(name: "Shards", dependencies: ["CZstd"]),
+        .target(name: "Shards", dependencies: ["GenomeIO", "CZstd", "CCrypto", "CXXHash"]),
         .target(name: "Trainer", dependencies: ["Shards", "COpenBLAS"]),
         // CLIs: parse flags, call one library entry point.
         .executableTarget(name: "genome-prep",
@@ -34,6 +36,7 @@ let package = Package(
         .executableTarget(name: "pmi-stats", dependencies: ["GenomeIO", "Tokenize", argumentParser]),
         .testTarget(name: "GenomeIOTests", dependencies: ["GenomeIO"], resources: [.copy("Specimens")]),
         .testTarget(name: "TokenizeTests", dependencies: ["Tokenize", "GenomeIO"], exclude: ["pmi_reference.py", "hf_interop.py"]),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards", "GenomeIO"]),
         .testTarget(name: "CLITests", dependencies: ["GenomeIO"]),
     ]
 )

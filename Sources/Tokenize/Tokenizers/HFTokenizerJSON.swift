@@ -94,7 +94,7 @@ public enum HFTokenizerJSON {
             throw TokenizeError("cannot read: \(error)", path: path)
         }
         let root: JSONValue
-        do { root = try JSONValue.parse(Array(data)) } catch let e as TokenizeError {
+        do { root = try JSONValue.parse(Array(data)) } catch let e as JSONError {
             throw TokenizeError("not valid JSON (truncated or hand-edited?): \(e.message)", path: path)
         }
         guard case .object(let o) = root else { throw TokenizeError("top level is not a JSON object", path: path) }

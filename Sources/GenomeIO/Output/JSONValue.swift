@@ -1,3 +1,10 @@
+/// A JSON parse error with the byte offset where it happened.
+public struct JSONError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
 /// A small JSON value with key order kept (HF files are compared and diffed by people), a writer
 /// with stable output, and a strict parser that reports the byte offset of an error.
 public indirect enum JSONValue: Equatable, Sendable {
@@ -9,25 +16,38 @@ public indirect enum JSONValue: Equatable, Sendable {
         return out
     }
 
-    func write(_ out: inout String) {
+    /// Python's `json.dumps(obj, sort_keys=True)`: ", " and ": " separators, keys sorted at every
+    /// level, non-ASCII escaped as \uXXXX.
+    public func renderPython() -> String {
+        var out = ""
+        write(&out, python: true)
+        return out
+    }
+
+    func write(_ out: inout String, python: Bool = false) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .double(let d): out += "\(d)"
-        case .string(let s): JSONValue.quote(s, &out)
+        case .string(let s): JSONValue.quote(s, &out, ascii: python)
         case .array(let a):
             out += "["
-            for (i, v) in a.enumerated() { if i > 0 { out += "," }; v.write(&out) }
+            for (i, v) in a.enumerated() { if i > 0 { out += python ? ", " : "," }; v.write(&out, python: python) }
             out += "]"
         case .object(let o):
             out += "{"
-            for (i, (k, v)) in o.pairs.enumerated() { if i > 0 { out += "," }; JSONValue.quote(k, &out); out += ":"; v.write(&out) }
+            let pairs = python ? o.pairs.sorted { $0.0 < $1.0 } : o.pairs
+            for (i, (k, v)) in pairs.enumerated() {
+                if i > 0 { out += python ? ", " : "," }
+                JSONValue.quote(k, &out, ascii: python); out += python ? ": " : ":"
+                v.write(&out, python: python)
+            }
             out += "}"
         }
     }
 
-    static func quote(_ s: String, _ out: inout String) {
+    static func quote(_ s: String, _ out: inout String, ascii: Bool = false) {
         out += "\""
         for u in s.unicodeScalars {
             switch u {
@@ -37,8 +57,12 @@ public indirect enum JSONValue: Equatable, Sendable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16) }
-                else { out.unicodeScalars.append(u) }
+                if u.value < 0x20 || (ascii && u.value > 0x7E) {
+                    for unit in String(u).utf16 {
+                        let h = String(unit, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                    }
+                } else { out.unicodeScalars.append(u) }
             }
         }
         out += "\""
@@ -49,7 +73,7 @@ public indirect enum JSONValue: Equatable, Sendable {
         p.ws()
         let v = try p.value()
         p.ws()
-        if p.i != bytes.count { throw TokenizeError("unexpected data after the JSON value at byte \(p.i)") }
+        if p.i != bytes.count { throw JSONError("unexpected data after the JSON value at byte \(p.i)") }
         return v
     }
 
@@ -57,7 +81,7 @@ public indirect enum JSONValue: Equatable, Sendable {
         let b: [UInt8]
         var i = 0
         mutating func ws() { while i < b.count, [0x20, 0x0A, 0x0D, 0x09].contains(b[i]) { i += 1 } }
-        func fail(_ what: String) -> TokenizeError { TokenizeError("\(what) at byte \(i)") }
+        func fail(_ what: String) -> JSONError { JSONError("\(what) at byte \(i)") }
         mutating func value() throws -> JSONValue {
             guard i < b.count else { throw fail("unexpected end of input") }
             switch b[i] {

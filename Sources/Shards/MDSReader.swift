@@ -1,0 +1,175 @@
+import CZstd
+import FoundationEssentials
+import GenomeIO
+import Glibc
+
+/// Reads MDS datasets written by GenomePrep or by MosaicML Streaming: checks the index version and the
+/// exact shard-entry keys, each file's size and hashes, decompresses, and returns sample i.
+public final class MDSReader {
+    public struct Shard: Sendable {
+        public var columnNames: [String]
+        public var encodings: [MDSEncoding]
+        public var samples: Int
+        public var rawName: String
+        public var rawBytes: Int
+        public var rawHashes: [String: String]
+        public var zipName: String?
+        public var zipBytes: Int?
+        public var zipHashes: [String: String]
+    }
+
+    public let directory: String
+    public let shards: [Shard]
+    public let sampleCount: Int
+    let firstSample: [Int]
+    var cached: (index: Int, raw: [UInt8])?
+
+    static let entryKeys: Set<String> = ["column_encodings", "column_names", "column_sizes", "compression", "format",
+                                         "hashes", "raw_data", "samples", "size_limit", "version", "zip_data"]
+
+    public init(directory: String) throws {
+        self.directory = directory
+        let path = directory + "/index.json"
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else {
+            throw ShardsError("cannot read index.json", path: path, hint: "is this an MDS dataset folder (or a split folder inside one)?")
+        }
+        let root: JSONValue
+        do { root = try JSONValue.parse(Array(data)) } catch { throw ShardsError("index.json is not valid JSON: \(error)", path: path) }
+        guard case .object(let o) = root, case .int(let version)? = o["version"] else {
+            throw ShardsError("index.json has no integer 'version'", path: path)
+        }
+        guard version == 2 else {
+            throw ShardsError("index.json format version \(version) is not supported (this tool reads version 2)", path: path,
+                              hint: version > 2 ? "it was written by a newer tool: upgrade genome-prep" : nil)
+        }
+        guard case .array(let list)? = o["shards"] else { throw ShardsError("index.json has no 'shards' list", path: path) }
+        var out: [Shard] = []
+        for (i, s) in list.enumerated() {
+            func bad(_ why: String) -> ShardsError { ShardsError("shard entry \(i): \(why)", path: path) }
+            guard case .object(let e) = s else { throw bad("not an object") }
+            let keys = Set(e.pairs.map(\.0))
+            guard keys == MDSReader.entryKeys else {
+                throw bad("keys differ from MDS's exact set (extra: \(keys.subtracting(MDSReader.entryKeys).sorted()), missing: \(MDSReader.entryKeys.subtracting(keys).sorted()))")
+            }
+            guard case .string("mds")? = e["format"] else { throw bad("format is not 'mds'") }
+            guard case .array(let names)? = e["column_names"], case .array(let encs)? = e["column_encodings"], names.count == encs.count else {
+                throw bad("column_names / column_encodings missing or of different lengths")
+            }
+            var cn: [String] = [], ce: [MDSEncoding] = []
+            for (n, en) in zip(names, encs) {
+                guard case .string(let nn) = n, case .string(let es) = en, let enc = MDSEncoding(rawValue: es) else {
+                    throw bad("unsupported column encoding \(en.render())")
+                }
+                cn.append(nn); ce.append(enc)
+            }
+            guard case .int(let samples)? = e["samples"], samples >= 0 else { throw bad("samples is not a count") }
+            func info(_ v: JSONValue?) throws -> (String, Int, [String: String])? {
+                guard let v, v != .null else { return nil }
+                guard case .object(let fo) = v, case .string(let b)? = fo["basename"], case .int(let n)? = fo["bytes"],
+                      case .object(let h)? = fo["hashes"] else { throw bad("raw_data/zip_data malformed") }
+                var hs: [String: String] = [:]
+                for (k, x) in h.pairs { if case .string(let hx) = x { hs[k] = hx } }
+                return (b, n, hs)
+            }
+            guard let raw = try info(e["raw_data"]) else { throw bad("raw_data is null") }
+            let zip = try info(e["zip_data"])
+            out.append(Shard(columnNames: cn, encodings: ce, samples: samples, rawName: raw.0, rawBytes: raw.1, rawHashes: raw.2,
+                             zipName: zip?.0, zipBytes: zip?.1, zipHashes: zip?.2 ?? [:]))
+        }
+        shards = out
+        var first: [Int] = [], total = 0
+        for s in out { first.append(total); total += s.samples }
+        firstSample = first
+        sampleCount = total
+    }
+
+    func readFile(_ name: String) throws -> [UInt8] {
+        let path = directory + "/" + name
+        guard let d = try? Data(contentsOf: URL(fileURLWithPath: path)) else {
+            throw ShardsError("shard file is missing or unreadable", path: path)
+        }
+        return Array(d)
+    }
+
+    /// The uncompressed bytes of shard `i`, with sizes and every recorded hash checked.
+    public func rawShard(_ i: Int) throws -> [UInt8] {
+        if let c = cached, c.index == i { return c.raw }
+        let s = shards[i]
+        func check(_ bytes: [UInt8], _ name: String, _ size: Int, _ hashes: [String: String]) throws {
+            let path = directory + "/" + name
+            guard bytes.count == size else {
+                throw ShardsError("shard \(i) is \(bytes.count) bytes, index.json says \(size) (truncated or replaced?)", path: path)
+            }
+            for (algo, want) in hashes.sorted(by: { $0.key < $1.key }) {
+                guard let h = MDSHash(rawValue: algo) else { continue }
+                let got = h.hex(bytes)
+                guard got == want else { throw ShardsError("shard \(i): \(algo) is \(got), index.json says \(want) (corrupted)", path: path) }
+            }
+        }
+        var raw: [UInt8]
+        if let zipName = s.zipName {
+            let zip = try readFile(zipName)
+            try check(zip, zipName, s.zipBytes ?? -1, s.zipHashes)
+            let size = zip.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, zip.count) }
+            guard size < UInt64.max - 1, Int(size) == s.rawBytes else {
+                throw ShardsError("shard \(i): zstd frame has no content size or the wrong one", path: directory + "/" + zipName)
+            }
+            raw = [UInt8](repeating: 0, count: Int(size))
+            let n = raw.withUnsafeMutableBytes { o in zip.withUnsafeBytes { z in ZSTD_decompress(o.baseAddress, Int(size), z.baseAddress, zip.count) } }
+            guard ZSTD_isError(n) == 0, n == Int(size) else {
+                throw ShardsError("shard \(i): zstd decompression failed", path: directory + "/" + zipName)
+            }
+        } else {
+            raw = try readFile(s.rawName)
+        }
+        try check(raw, s.rawName, s.rawBytes, s.rawHashes)
+        cached = (i, raw)
+        return raw
+    }
+
+    /// Sample `index` (0-based over all shards) by column name.
+    public func sample(_ index: Int) throws -> [String: MDSValue] {
+        guard index >= 0 && index < sampleCount else { throw ShardsError("sample \(index) is outside 0..<\(sampleCount)", path: directory) }
+        var i = 0
+        while i + 1 < shards.count && firstSample[i + 1] <= index { i += 1 }
+        return try decode(shard: i, local: index - firstSample[i])
+    }
+
+    func decode(shard i: Int, local j: Int) throws -> [String: MDSValue] {
+        let raw = try rawShard(i)
+        let s = shards[i]
+        let where_ = "shard \(i) (\(s.zipName ?? s.rawName)), sample \(firstSample[i] + j)"
+        func u32(_ at: Int) throws -> Int {
+            guard at + 4 <= raw.count else { throw ShardsError("\(where_): offset table runs past the end", path: directory) }
+            return Int(raw.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian })
+        }
+        let n = try u32(0)
+        guard n == s.samples else { throw ShardsError("\(where_): shard holds \(n) samples, index.json says \(s.samples)", path: directory) }
+        let begin = try u32(4 + 4 * j), end = try u32(8 + 4 * j)
+        guard begin <= end, end <= raw.count else { throw ShardsError("\(where_): bad offsets \(begin)..<\(end)", path: directory) }
+        var p = begin
+        var sizes: [Int] = []
+        for e in s.encodings {
+            if let f = e.fixedSize { sizes.append(f) } else { sizes.append(try u32(p)); p += 4 }
+        }
+        var out: [String: MDSValue] = [:]
+        for (k, e) in s.encodings.enumerated() {
+            guard p + sizes[k] <= end else { throw ShardsError("\(where_): column \(s.columnNames[k]) runs past the sample", path: directory) }
+            do { out[s.columnNames[k]] = try MDSCodec.decode(raw[p..<(p + sizes[k])], as: e) }
+            catch let err as ShardsError { throw ShardsError("\(where_), column \(s.columnNames[k]): \(err.message)", path: directory) }
+            p += sizes[k]
+        }
+        guard p == end else { throw ShardsError("\(where_): \(end - p) bytes left after the last column", path: directory) }
+        return out
+    }
+
+    /// Decodes every sample and checks every hash; returns the number of samples.
+    @discardableResult
+    public func verify() throws -> Int {
+        for i in shards.indices {
+            cached = nil
+            for j in 0..<shards[i].samples { _ = try decode(shard: i, local: j) }
+        }
+        return sampleCount
+    }
+}

@@ -1,0 +1,167 @@
+import CZstd
+import GenomeIO
+import Glibc
+
+/// Writes MosaicML Streaming MDS shards (index.json version 2) exactly as `mds-format.md` describes:
+/// shard = u32 n, u32 offsets[n+1], the config JSON, the sample records; with compression, the whole
+/// shard as one zstd frame that records its content size. Columns are stored sorted by name, as
+/// MDSWriter does. Every file is written under a temporary name and renamed; `index.json` comes last.
+public final class MDSWriter {
+    public struct Column: Sendable { public var name: String; public var encoding: MDSEncoding
+        public init(_ name: String, _ encoding: MDSEncoding) { self.name = name; self.encoding = encoding } }
+
+    public let directory: String
+    public let columns: [Column]          // sorted by name
+    let order: [Int]                      // caller's column index for each sorted column
+    public let zstdLevel: Int?
+    public let hashes: [MDSHash]
+    public let sizeLimit: Int
+    var records: [UInt8] = []
+    var offsets: [Int] = []
+    public private(set) var shards: [JSONValue] = []
+    public private(set) var samplesWritten = 0
+    let configJSON: [UInt8]
+
+    /// - Parameters:
+    ///   - columns: name and encoding of each column, in the order `write` receives values.
+    ///   - zstdLevel: nil for no compression; otherwise the zstd level (3 is MDS's `zstd`).
+    ///   - hashes: algorithms recorded for each file (sorted and unique, as MDSWriter requires).
+    ///   - sizeLimit: an uncompressed shard is closed before it would grow past this many bytes.
+    public init(directory: String, columns: [Column], zstdLevel: Int? = 3, hashes: [MDSHash] = [.sha1, .xxh3_64],
+                sizeLimit: Int = 64 << 20) throws {
+        guard !columns.isEmpty else { throw ShardsError("no columns") }
+        guard Set(columns.map(\.name)).count == columns.count else { throw ShardsError("duplicate column names") }
+        if let l = zstdLevel, !(1...22).contains(l) { throw ShardsError("zstd level \(l) is outside 1...22") }
+        guard sizeLimit > 0 && sizeLimit < (1 << 32) else { throw ShardsError("size limit must be within 1 byte...4 GiB (MDS offsets are u32)") }
+        self.directory = directory
+        let sorted = columns.enumerated().sorted { $0.element.name < $1.element.name }
+        self.columns = sorted.map(\.element)
+        self.order = sorted.map(\.offset)
+        self.zstdLevel = zstdLevel
+        self.hashes = hashes.sorted { $0.rawValue < $1.rawValue }
+        self.sizeLimit = sizeLimit
+        let cfg = MDSWriter.config(columns: self.columns, compression: MDSWriter.compressionName(zstdLevel),
+                                   hashes: self.hashes, sizeLimit: sizeLimit)
+        configJSON = Array(JSONValue.object(cfg).renderPython().utf8)
+        try makeDirectory(directory)
+    }
+
+    static func compressionName(_ level: Int?) -> String? {
+        guard let level else { return nil }
+        return level == 3 ? "zstd" : "zstd:\(level)"
+    }
+
+    static func config(columns: [Column], compression: String?, hashes: [MDSHash], sizeLimit: Int) -> JSONObject {
+        var o = JSONObject()
+        o.add("column_encodings", .array(columns.map { .string($0.encoding.rawValue) }))
+        o.add("column_names", .array(columns.map { .string($0.name) }))
+        o.add("column_sizes", .array(columns.map { $0.encoding.fixedSize.map { .int($0) } ?? .null }))
+        o.add("compression", compression.map { .string($0) } ?? .null)
+        o.add("format", .string("mds"))
+        o.add("hashes", .array(hashes.map { .string($0.rawValue) }))
+        o.add("size_limit", .int(sizeLimit))
+        o.add("version", .int(2))
+        return o
+    }
+
+    /// Adds one sample (values in the order of the `columns` given to `init`).
+    public func write(_ values: [MDSValue]) throws {
+        guard values.count == columns.count else { throw ShardsError("sample has \(values.count) values for \(columns.count) columns") }
+        var rec: [UInt8] = []
+        var payloads: [[UInt8]] = []
+        for (k, c) in columns.enumerated() {
+            var p: [UInt8] = []
+            try MDSCodec.encode(values[order[k]], as: c.encoding, into: &p)
+            if let size = c.encoding.fixedSize, p.count != size { throw ShardsError("column \(c.name): \(p.count) bytes, fixed size \(size)") }
+            payloads.append(p)
+        }
+        for (k, c) in columns.enumerated() where c.encoding.fixedSize == nil {
+            withUnsafeBytes(of: UInt32(payloads[k].count).littleEndian) { rec.append(contentsOf: $0) }
+        }
+        for p in payloads { rec.append(contentsOf: p) }
+        let headerAfter = 4 + 4 * (offsets.count + 2) + configJSON.count
+        if !offsets.isEmpty && headerAfter + records.count + rec.count > sizeLimit { try flushShard() }
+        offsets.append(records.count)
+        records.append(contentsOf: rec)
+        samplesWritten += 1
+    }
+
+    /// Closes the current shard (if it holds samples) and records its index entry.
+    public func flushShard() throws {
+        guard !offsets.isEmpty else { return }
+        let n = offsets.count
+        var raw: [UInt8] = []
+        raw.reserveCapacity(4 + 4 * (n + 1) + configJSON.count + records.count)
+        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { raw.append(contentsOf: $0) } }
+        u32(n)
+        let base = 4 + 4 * (n + 1) + configJSON.count
+        guard base + records.count < (1 << 32) else { throw ShardsError("shard would exceed 4 GiB") }
+        for o in offsets { u32(base + o) }
+        u32(base + records.count)
+        raw.append(contentsOf: configJSON)
+        raw.append(contentsOf: records)
+        let rawName = "shard.\(String(shards.count).leftPad(5)).mds"
+        var entry = MDSWriter.config(columns: columns, compression: MDSWriter.compressionName(zstdLevel), hashes: hashes, sizeLimit: sizeLimit)
+        entry.add("raw_data", fileInfo(rawName, raw))
+        entry.add("samples", .int(n))
+        if let level = zstdLevel {
+            let zip = try MDSWriter.zstd(raw, level: level)
+            entry.add("zip_data", fileInfo(rawName + ".zstd", zip))
+            try writeAtomically(zip, to: directory + "/" + rawName + ".zstd")
+        } else {
+            entry.add("zip_data", .null)
+            try writeAtomically(raw, to: directory + "/" + rawName)
+        }
+        shards.append(.object(entry))
+        offsets.removeAll(keepingCapacity: true)
+        records.removeAll(keepingCapacity: true)
+    }
+
+    func fileInfo(_ name: String, _ bytes: [UInt8]) -> JSONValue {
+        var h = JSONObject()
+        for a in hashes { h.add(a.rawValue, .string(a.hex(bytes))) }
+        var o = JSONObject()
+        o.add("basename", .string(name)); o.add("bytes", .int(bytes.count)); o.add("hashes", .object(h))
+        return .object(o)
+    }
+
+    /// One zstd frame with its content size in the header (what python-zstd's reader needs).
+    static func zstd(_ raw: [UInt8], level: Int) throws -> [UInt8] {
+        let bound = ZSTD_compressBound(raw.count)
+        var out = [UInt8](repeating: 0, count: bound)
+        let n = out.withUnsafeMutableBytes { o in raw.withUnsafeBytes { i in ZSTD_compress(o.baseAddress, bound, i.baseAddress, raw.count, Int32(level)) } }
+        if ZSTD_isError(n) != 0 { throw ShardsError("zstd: \(String(cString: ZSTD_getErrorName(n)))") }
+        out.removeLast(bound - n)
+        return out
+    }
+
+    /// Flushes the last shard and writes `index.json` (last, atomically).
+    public func finish() throws {
+        try flushShard()
+        var index = JSONObject()
+        index.add("shards", .array(shards))
+        index.add("version", .int(2))
+        try writeAtomically(Array(JSONValue.object(index).renderPython().utf8), to: directory + "/index.json")
+    }
+}
+
+func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    do {
+        let f = try OutputFile(path: path)
+        do { try bytes.withUnsafeBytes { try f.write($0) }; try f.commit() } catch { f.abandon(); throw error }
+    } catch let e as GenomeIOError {
+        throw ShardsError(e.message, path: path, hint: e.hint)
+    }
+}
+
+func makeDirectory(_ path: String) throws {
+    var built = path.hasPrefix("/") ? "" : "."
+    for part in path.split(separator: "/") {
+        built += "/" + part
+        var st = stat()
+        if stat(built, &st) == 0 { continue }
+        if mkdir(built, 0o755) != 0 && errno != EEXIST {
+            throw ShardsError("cannot create directory: \(String(cString: strerror(errno)))", path: built)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import XCTest
+import GenomeIO
+@testable import Shards
+
+final class MDSTests: XCTestCase {
+    var dir: URL!
+    override func setUp() {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gp-mds-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+
+    func sh(_ script: String) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", script]
+        let out = Pipe(); p.standardOutput = out; p.standardError = out
+        try p.run()
+        let d = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: d, as: UTF8.self))
+    }
+
+    let columns = [MDSWriter.Column("tokens", .ndarrayUInt8), MDSWriter.Column("contig", .str), MDSWriter.Column("start", .int64)]
+
+    /// The annotated hex dump of shared/specs/mds-format.md §3 (checked there against MosaicML's MDSWriter).
+    func testByteLayoutMatchesTheSpecHexDump() throws {
+        let w = try MDSWriter(directory: dir.path, columns: columns, zstdLevel: nil, hashes: [])
+        try w.write([.u8([1, 2, 3]), .str("chr1"), .int64(100)])
+        try w.write([.u8([255, 0]), .str("chrX"), .int64(-1)])
+        try w.finish()
+        let raw = Array(try Data(contentsOf: dir.appendingPathComponent("shard.00000.mds")))
+        XCTAssertEqual(raw.count, 290)
+        XCTAssertEqual(Array(raw[0..<16]), [2, 0, 0, 0, 0xf1, 0, 0, 0, 0x0a, 1, 0, 0, 0x22, 1, 0, 0])
+        XCTAssertEqual(String(decoding: raw[16..<241], as: UTF8.self),
+            #"{"column_encodings": ["str", "int64", "ndarray:uint8"], "column_names": ["contig", "start", "tokens"], "column_sizes": [null, 8, null], "compression": null, "format": "mds", "hashes": [], "size_limit": 67108864, "version": 2}"#)
+        XCTAssertEqual(Array(raw[241..<266]), [4, 0, 0, 0, 5, 0, 0, 0] + Array("chr1".utf8) + [100, 0, 0, 0, 0, 0, 0, 0] + [4, 3, 1, 2, 3])
+        XCTAssertEqual(Array(raw[266..<290]), [4, 0, 0, 0, 4, 0, 0, 0] + Array("chrX".utf8) + Array(repeating: 0xff, count: 8) + [4, 2, 255, 0])
+        let index = try String(contentsOf: dir.appendingPathComponent("index.json"), encoding: .utf8)
+        XCTAssertTrue(index.hasPrefix(#"{"shards": [{"column_encodings": ["str", "int64", "ndarray:uint8"]"#), index)
+        XCTAssertTrue(index.contains(#""raw_data": {"basename": "shard.00000.mds", "bytes": 290, "hashes": {}}, "samples": 2"#), index)
+        XCTAssertTrue(index.hasSuffix(#""zip_data": null}], "version": 2}"#), index)
+        let r = try MDSReader(directory: dir.path)
+        XCTAssertEqual(try r.sample(1), ["tokens": .u8([255, 0]), "contig": .str("chrX"), "start": .int64(-1)])
+    }
+
+    func testZstdShardsRoundTripAndHashesMatchIndependentTools() throws {
+        let w = try MDSWriter(directory: dir.path, columns: [MDSWriter.Column("tokens", .ndarrayUInt16), MDSWriter.Column("contig", .str),
+                                                             MDSWriter.Column("start", .int64), MDSWriter.Column("strand", .uint8)],
+                              zstdLevel: 3, hashes: [.xxh3_64, .sha1], sizeLimit: 20_000)
+        var want: [[String: MDSValue]] = []
+        var rng = SplitMix64(seed: 1)
+        for i in 0..<500 {
+            let toks = (0..<(20 + i % 50)).map { _ in UInt16(rng.below(4101)) }
+            let v: [MDSValue] = [.u16(toks), .str("chr\(i % 7)"), .int64(Int64(i * 1000)), .uint8(UInt8(i % 2))]
+            try w.write(v)
+            want.append(["tokens": v[0], "contig": v[1], "start": v[2], "strand": v[3]])
+        }
+        try w.finish()
+        let r = try MDSReader(directory: dir.path)
+        XCTAssertEqual(r.sampleCount, 500)
+        XCTAssertGreaterThan(r.shards.count, 2)
+        for i in stride(from: 0, to: 500, by: 7) { XCTAssertEqual(try r.sample(i), want[i]) }
+        XCTAssertEqual(try r.verify(), 500)
+        // sha1sum, xxhsum -H3 and the zstd CLI agree with index.json and with the decoded raw shard.
+        for (k, s) in r.shards.enumerated() {
+            let zip = dir.appendingPathComponent(s.zipName!).path
+            let (st1, sha) = try sh("sha1sum '\(zip)' | cut -d' ' -f1")
+            XCTAssertEqual(st1, 0)
+            XCTAssertEqual(sha.trimmingCharacters(in: .whitespacesAndNewlines), s.zipHashes["sha1"])
+            let (st2, xx) = try sh("xxhsum -H3 '\(zip)' | awk '{print $NF}' | sed 's/^XXH3_//'")
+            XCTAssertEqual(st2, 0, xx)
+            XCTAssertEqual(xx.trimmingCharacters(in: .whitespacesAndNewlines), s.zipHashes["xxh3_64"])
+            let rawPath = dir.appendingPathComponent("raw\(k)").path
+            let (st3, log) = try sh("zstd -q -d -c '\(zip)' > '\(rawPath)'")
+            XCTAssertEqual(st3, 0, log)
+            XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: rawPath))), try r.rawShard(k))
+        }
+        // Python's json reads index.json with the exact MDS keys.
+        let (st4, py) = try sh("python3 -c \"import json,sys; d=json.load(open('\(dir.path)/index.json')); print(d['version'], len(d['shards']), sorted(d['shards'][0].keys()) == sorted(['column_encodings','column_names','column_sizes','compression','format','hashes','raw_data','samples','size_limit','version','zip_data']))\"")
+        XCTAssertEqual(st4, 0, py)
+        XCTAssertEqual(py.trimmingCharacters(in: .whitespacesAndNewlines), "2 \(r.shards.count) True")
+    }
+
+    func testVerifyNamesTheDamagedShardAndRefusesNewerIndex() throws {
+        let w = try MDSWriter(directory: dir.path, columns: columns, zstdLevel: 3, sizeLimit: 4_000)
+        for i in 0..<200 { try w.write([.u8(Array(repeating: UInt8(i % 250), count: 50)), .str("c"), .int64(Int64(i))]) }
+        try w.finish()
+        let shard1 = dir.appendingPathComponent("shard.00001.mds.zstd")
+        var bytes = Array(try Data(contentsOf: shard1))
+        bytes[bytes.count / 2] ^= 0x10
+        try Data(bytes).write(to: shard1)
+        XCTAssertThrowsError(try MDSReader(directory: dir.path).verify()) { e in
+            XCTAssertTrue("\(e)".contains("shard 1") && "\(e)".contains("corrupted") && "\(e)".contains("shard.00001.mds.zstd"), "\(e)")
+        }
+        try Data(bytes.prefix(10)).write(to: shard1)
+        XCTAssertThrowsError(try MDSReader(directory: dir.path).verify()) { e in XCTAssertTrue("\(e)".contains("truncated"), "\(e)") }
+        let indexURL = dir.appendingPathComponent("index.json")
+        let index = try String(contentsOf: indexURL, encoding: .utf8)
+        try index.replacingOccurrences(of: #"], "version": 2}"#, with: #"], "version": 3}"#).write(to: indexURL, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try MDSReader(directory: dir.path)) { e in XCTAssertTrue("\(e)".contains("version 3") && "\(e)".contains("newer"), "\(e)") }
+        try index.replacingOccurrences(of: #""samples": "#, with: #""extra": 1, "samples": "#).write(to: indexURL, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try MDSReader(directory: dir.path)) { e in XCTAssertTrue("\(e)".contains("extra"), "\(e)") }
+    }
+
+    func testBadValuesAreRefused() throws {
+        let w = try MDSWriter(directory: dir.path, columns: columns, zstdLevel: nil)
+        XCTAssertThrowsError(try w.write([.u8([]), .str("c"), .int64(1)]))
+        XCTAssertThrowsError(try w.write([.str("x"), .str("c"), .int64(1)]))
+        XCTAssertThrowsError(try MDSWriter(directory: dir.path, columns: columns, zstdLevel: 30))
+    }
+}
