@@ -37,6 +37,6 @@ let package = Package(
         .testTarget(name: "GenomeIOTests", dependencies: ["GenomeIO"], resources: [.copy("Specimens")]),
         .testTarget(name: "TokenizeTests", dependencies: ["Tokenize", "GenomeIO"], exclude: ["pmi_reference.py", "hf_interop.py"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "GenomeIO"]),
-        .testTarget(name: "CLITests", dependencies: ["GenomeIO"]),
+        .testTarget(name: "CLITests", dependencies: ["GenomeIO", "Shards"]),
     ]
 )

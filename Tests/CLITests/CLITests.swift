@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Shards
 
 /// Runs the built `genome-prep` binary the way a person does.
 final class CLITests: XCTestCase {
@@ -139,5 +140,30 @@ final class CLITests: XCTestCase {
         let (s3, _, e3) = try pmiStats("data/ecoli_K12_MG1655.fa.gz", "-k", "8", "--min-count", "5", "--check-table", prefix + ".rank6.bin")
         XCTAssertEqual(s3, 1)
         XCTAssertTrue(e3.contains("other settings") && e3.contains("ecoli_K12_MG1655.fa.gz"), e3)
+    }
+
+    func testVerifyAndInspectShards() throws {
+        let ds = dir.appendingPathComponent("ds").path
+        let w = try MDSWriter(directory: ds, columns: [MDSWriter.Column("tokens", .ndarrayUInt8), MDSWriter.Column("contig", .str),
+                                                      MDSWriter.Column("start", .int64)], sizeLimit: 2_000)
+        // Character tokens of ACGT repeats: A=5 C=6 G=7 T=8.
+        for i in 0..<100 { try w.write([.u8(Array(repeating: [5, 6, 7, 8], count: 10).flatMap { $0 }), .str("chr1"), .int64(Int64(i * 40))]) }
+        try w.finish()
+        let tok = dir.appendingPathComponent("char.json").path
+        XCTAssertEqual(try gp("tokenizer", "train", "--kind", "char", "-o", tok).0, 0)
+        let (s1, out1, e1) = try gp("verify", ds)
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertTrue(out1.contains("100 samples"), out1)
+        let (s2, out2, _) = try gp("inspect", ds, "--tokenizer", tok, "--samples", "2")
+        XCTAssertEqual(s2, 0)
+        XCTAssertTrue(out2.contains("sample 1  contig=chr1  start=40  tokens=[40 ids]"), out2)
+        XCTAssertTrue(out2.contains("bases     ACGTACGT"), out2)
+        let shard = ds + "/shard.00002.mds.zstd"
+        var b = Array(try Data(contentsOf: URL(fileURLWithPath: shard)))
+        b[b.count - 3] ^= 0xFF
+        try Data(b).write(to: URL(fileURLWithPath: shard))
+        let (s3, _, e3) = try gp("verify", ds)
+        XCTAssertEqual(s3, 1)
+        XCTAssertTrue(e3.contains("shard.00002.mds.zstd") && e3.contains("shard 2"), e3)
     }
 }

@@ -1,0 +1,85 @@
+import ArgumentParser
+import GenomeIO
+import Shards
+import Tokenize
+
+/// Prints Shards errors the same way as the other commands.
+func reportingShardErrors<T>(_ body: () throws -> T) throws -> T {
+    do { return try reportingErrors(body) } catch let e as ShardsError {
+        printError("genome-prep: error: \(e)")
+        throw ExitCode(1)
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check an MDS dataset folder: every file's size and hashes, and every sample decodes.",
+        discussion: """
+        DIR is a folder with index.json (one split). Errors name the shard file and the sample.
+        Example:
+          genome-prep verify out/ecoli/train
+        """)
+    @Argument(help: "MDS folder holding index.json.")
+    var directory: String
+
+    func run() throws {
+        try reportingShardErrors {
+            let r = try MDSReader(directory: directory)
+            let n = try r.verify()
+            print("\(directory): OK, \(r.shards.count) shards, \(n) samples, every hash and sample checked")
+        }
+    }
+}
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Summarise an MDS dataset folder and print its first samples (tokens decoded with --tokenizer).",
+        discussion: """
+        Example:
+          genome-prep inspect out/ecoli/train --samples 3 --tokenizer out/ecoli/tokenizer.json
+        """)
+    @Argument(help: "MDS folder holding index.json.")
+    var directory: String
+    @Option(help: "How many samples to print.")
+    var samples: Int = 3
+    @Option(help: "tokenizer.json to decode the token column back to bases.")
+    var tokenizer: String?
+    @Option(help: "Name of the token column.")
+    var tokenColumn: String = "tokens"
+
+    func run() throws {
+        try reportingShardErrors {
+            let r = try MDSReader(directory: directory)
+            let t = try tokenizer.map { try HFTokenizerJSON.load(path: $0) }
+            let raw = r.shards.reduce(0) { $0 + $1.rawBytes }, zip = r.shards.reduce(0) { $0 + ($1.zipBytes ?? $1.rawBytes) }
+            print("folder      \(directory)")
+            print("shards      \(r.shards.count), \(r.sampleCount) samples, \(raw) bytes raw, \(zip) bytes on disk")
+            if let s = r.shards.first {
+                print("columns     " + zip2(s.columnNames, s.encodings.map(\.rawValue)).map { "\($0.0):\($0.1)" }.joined(separator: " "))
+            }
+            for i in 0..<min(samples, r.sampleCount) {
+                let s = try r.sample(i)
+                var line = "sample \(i)"
+                for (k, v) in s.sorted(by: { $0.key < $1.key }) {
+                    switch v {
+                    case .str(let x): line += "  \(k)=\(x)"
+                    case .int64(let x): line += "  \(k)=\(x)"
+                    case .uint8(let x): line += "  \(k)=\(x)"
+                    case .u8(let a): line += "  \(k)=[\(a.count) ids]"
+                    case .u16(let a): line += "  \(k)=[\(a.count) ids]"
+                    case .u32(let a): line += "  \(k)=[\(a.count) ids]"
+                    }
+                }
+                print(line)
+                if let t, let v = s[tokenColumn] {
+                    let ids: [UInt32]
+                    switch v { case .u8(let a): ids = a.map(UInt32.init); case .u16(let a): ids = a.map(UInt32.init); case .u32(let a): ids = a; default: ids = [] }
+                    let bases = String(decoding: try t.decode(ids), as: UTF8.self)
+                    print("  bases     \(bases.prefix(120))\(bases.count > 120 ? "..." : "")")
+                }
+            }
+        }
+    }
+}
+
+func zip2<A, B>(_ a: [A], _ b: [B]) -> [(A, B)] { Array(zip(a, b)) }
