@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "GenomeIO", dependencies: ["CHTSlib", "CZlib"]),
         .target(name: "CKernels"),   // the one C loop: prefetching random increments
         .target(name: "Tokenize", dependencies: ["GenomeIO", "CZlib", "CKernels"]),
-        .target(name: "Shards", dependencies: ["GenomeIO", "CZstd", "CCrypto", "CXXHash"]),
+        .target(name: "Shards", dependencies: ["GenomeIO", "Tokenize", "CZstd", "CCrypto", "CXXHash"]),
         .target(name: "Trainer", dependencies: ["Shards", "COpenBLAS"]),
         // CLIs: parse flags, call one library entry point.
         .executableTarget(name: "genome-prep",

@@ -83,3 +83,32 @@ struct Inspect: ParsableCommand {
 }
 
 func zip2<A, B>(_ a: [A], _ b: [B]) -> [(A, B)] { Array(zip(a, b)) }
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a declarative pipeline: read, sample, [PMI], [train BPE], tokenize, write MDS shards.",
+        discussion: """
+        The config is JSON (see pipelines/); unknown keys are errors. Output: one MDS folder per split
+        (train/, val/, test/), tokenizer.json, [pmi.rank6.bin], and genomeprep.json (provenance, written
+        last). An output folder holding another run's shards is refused. Not built yet: resume after a
+        crash, --part/merge (issue 5).
+
+        Example:
+          genome-prep run pipelines/ecoli-char.json
+          genome-prep verify out/ecoli-char/train
+        """)
+    @Argument(help: "Pipeline config (JSON).")
+    var config: String
+    @Option(help: "Threads for BGZF decompression.")
+    var threads: Int = 2
+    @Flag(help: "No summary on stderr.")
+    var quiet = false
+
+    func run() throws {
+        try reportingShardErrors {
+            let c = try PipelineConfig.load(path: config)
+            let s = try PipelineRunner.run(c, threads: threads) { if !quiet { printError("run: \($0)") } }
+            if !quiet { printError(s.render() + "output    \(c.out)") }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import FoundationEssentials
+import GenomeIO
+import Tokenize
+
+/// A declarative pipeline (`pipelines/*.json`). Unknown keys are errors naming the file and key path.
+public struct PipelineConfig: Sendable {
+    public var version = 1
+    public var name: String
+    public var inputs: [String]
+    public var window = 1000
+    public var stride = 1000
+    public var maxNFraction = 0.0
+    public var softMask = "upper"
+    public var strand = StrandMode.forward
+    public var seed: UInt64 = 0
+    public var val = 0.0
+    public var test = 0.0
+    public var splitBlock = 100_000
+    public var tokenizer: TokenizerKind = .char
+    public var k = 6
+    public var offset = 0
+    public var vocabSize = 4096
+    public var minFrequency = 2
+    public var pmi: (maxK: Int, minCount: UInt64)? = nil
+    public var out: String
+    public var sizeLimit = 64 << 20
+    public var zstdLevel: Int? = 3
+    /// The config's own bytes (recorded in provenance; a different config refuses to reuse an output folder).
+    public var text = ""
+
+    static let sections: [String: Set<String>] = [
+        "": ["version", "name", "inputs", "windows", "tokenizer", "pmi", "shards"],
+        "windows": ["window", "stride", "maxNFraction", "softMask", "strand", "seed", "val", "test", "splitBlock"],
+        "tokenizer": ["kind", "k", "offset", "vocabSize", "minFrequency"],
+        "pmi": ["maxK", "minCount"],
+        "shards": ["out", "sizeLimit", "zstdLevel"],
+    ]
+
+    public static func load(path: String) throws -> PipelineConfig {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else {
+            throw ShardsError("cannot read the pipeline config", path: path)
+        }
+        let root: JSONValue
+        do { root = try JSONValue.parse(Array(data)) } catch { throw ShardsError("not valid JSON: \(error)", path: path) }
+        guard case .object(let o) = root else { throw ShardsError("the config must be a JSON object", path: path) }
+        func check(_ obj: JSONObject, _ section: String) throws {
+            let allowed = sections[section]!
+            for (k, _) in obj.pairs where !allowed.contains(k) {
+                let near = allowed.min { editDistance($0, k) < editDistance($1, k) } ?? ""
+                throw ShardsError("unknown key '\(section.isEmpty ? k : section + "." + k)'" +
+                                  (editDistance(near, k) <= 3 ? " (did you mean '\(near)'?)" : ""), path: path)
+            }
+        }
+        try check(o, "")
+        func bad(_ key: String, _ want: String) -> ShardsError { ShardsError("'\(key)' must be \(want)", path: path) }
+        func str(_ obj: JSONObject, _ k: String, _ full: String) throws -> String? {
+            guard let v = obj[k] else { return nil }
+            guard case .string(let s) = v else { throw bad(full, "a string") }
+            return s
+        }
+        func int(_ obj: JSONObject, _ k: String, _ full: String) throws -> Int? {
+            guard let v = obj[k] else { return nil }
+            guard case .int(let i) = v else { throw bad(full, "an integer") }
+            return i
+        }
+        func num(_ obj: JSONObject, _ k: String, _ full: String) throws -> Double? {
+            guard let v = obj[k] else { return nil }
+            switch v { case .int(let i): return Double(i); case .double(let d): return d; default: throw bad(full, "a number") }
+        }
+        func section(_ k: String) throws -> JSONObject? {
+            guard let v = o[k] else { return nil }
+            guard case .object(let s) = v else { throw bad(k, "an object") }
+            try check(s, k)
+            return s
+        }
+        guard let name = try str(o, "name", "name") else { throw bad("name", "present (a string)") }
+        guard case .array(let ins)? = o["inputs"], !ins.isEmpty else { throw bad("inputs", "a non-empty list of FASTA paths") }
+        var inputs: [String] = []
+        for v in ins { guard case .string(let s) = v else { throw bad("inputs", "a list of strings") }; inputs.append(s) }
+        guard let sh = try section("shards"), let out = try str(sh, "out", "shards.out") else { throw bad("shards.out", "present (the output folder)") }
+        var c = PipelineConfig(name: name, inputs: inputs, out: out)
+        c.text = String(decoding: data, as: UTF8.self)
+        if let v = try int(o, "version", "version") {
+            guard v == 1 else { throw ShardsError("config version \(v) is not supported (this tool reads version 1)", path: path) }
+        }
+        if let w = try section("windows") {
+            c.window = try int(w, "window", "windows.window") ?? c.window
+            c.stride = try int(w, "stride", "windows.stride") ?? c.window
+            c.maxNFraction = try num(w, "maxNFraction", "windows.maxNFraction") ?? c.maxNFraction
+            c.softMask = try str(w, "softMask", "windows.softMask") ?? c.softMask
+            if let s = try str(w, "strand", "windows.strand") {
+                guard let m = StrandMode(rawValue: s) else { throw bad("windows.strand", "forward, both or random") }
+                c.strand = m
+            }
+            c.seed = UInt64(try int(w, "seed", "windows.seed") ?? 0)
+            c.val = try num(w, "val", "windows.val") ?? 0
+            c.test = try num(w, "test", "windows.test") ?? 0
+            c.splitBlock = try int(w, "splitBlock", "windows.splitBlock") ?? c.splitBlock
+        }
+        if let t = try section("tokenizer") {
+            if let k = try str(t, "kind", "tokenizer.kind") {
+                guard let kind = TokenizerKind(rawValue: k) else { throw bad("tokenizer.kind", "char, kmer, nt-kmer, barcode-kmer or bpe") }
+                c.tokenizer = kind
+            }
+            c.k = try int(t, "k", "tokenizer.k") ?? c.k
+            c.offset = try int(t, "offset", "tokenizer.offset") ?? 0
+            c.vocabSize = try int(t, "vocabSize", "tokenizer.vocabSize") ?? c.vocabSize
+            c.minFrequency = try int(t, "minFrequency", "tokenizer.minFrequency") ?? c.minFrequency
+        }
+        if let p = try section("pmi") {
+            guard c.tokenizer == .kmer else { throw ShardsError("'pmi' gives per-token ranks for overlapping k-mer tokens only (tokenizer.kind \"kmer\")", path: path) }
+            c.pmi = (try int(p, "maxK", "pmi.maxK") ?? 10, UInt64(try int(p, "minCount", "pmi.minCount") ?? 101))
+        }
+        c.sizeLimit = try int(sh, "sizeLimit", "shards.sizeLimit") ?? c.sizeLimit
+        if let z = sh["zstdLevel"] {
+            if z == .null { c.zstdLevel = nil } else { c.zstdLevel = try int(sh, "zstdLevel", "shards.zstdLevel") }
+        }
+        // Relative paths are relative to the current directory, as on the command line.
+        return c
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.lowercased()), b = Array(b.lowercased())
+    var prev = Array(0...b.count)
+    for i in 1...max(1, a.count) where !a.isEmpty {
+        var cur = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...max(1, b.count) where !b.isEmpty {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        prev = cur
+    }
+    return a.isEmpty ? b.count : prev[b.count]
+}

@@ -1,0 +1,167 @@
+import FoundationEssentials
+import GenomeIO
+import Glibc
+import Tokenize
+
+/// What `genome-prep run` did.
+public struct PipelineSummary: Sendable {
+    public var windows: [Int] = [0, 0, 0]
+    public var dropped: [String: Int] = [:]
+    public var bases = 0
+    public var tokens = 0
+    public var shardBytes = 0
+    public var seconds = 0.0
+
+    public func render() -> String {
+        let total = windows.reduce(0, +)
+        var s = "windows   \(total) (train \(windows[0]), val \(windows[1]), test \(windows[2]))\n"
+        let d = dropped.values.reduce(0, +)
+        s += "dropped   \(d)" + (d > 0 ? ": " + dropped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") : "") + "\n"
+        let secs = max(seconds, 1e-9)
+        s += "speed     \(Int(Double(total) / secs)) windows/s, \(Int(Double(bases) / secs / 1e6)) Mbase/s\n"
+        let bpb = bases > 0 ? Double(shardBytes * 8) / Double(bases) : 0
+        s += "shards    \(shardBytes) bytes on disk, \(String(Double(Int(bpb * 1000)) / 1000)) bits per base\n"
+        s += "time      \(String(Double(Int(seconds * 1000)) / 1000)) s\n"
+        return s
+    }
+}
+
+/// Feeds kept windows to the tokenizer and the split's MDS writer.
+struct RunOutput: WindowOutput {
+    let tokenizer: any Tokenizer
+    let writers: [MDSWriter?]
+    let wide: Bool
+    let ranks: [UInt16]?
+    var source: String
+    var ids: [UInt32] = []
+    var summary = PipelineSummary()
+
+    mutating func write(contig: String, start: Int, end: Int, strand: Strand, split: Split,
+                        codes: UnsafeBufferPointer<UInt8>, nCount: Int, lowerCount: Int) throws {
+        guard let w = writers[split.rawValue] else { return }
+        ids.removeAll(keepingCapacity: true)
+        tokenizer.encode(codes, into: &ids)
+        let tokens: MDSValue = wide ? .u16(ids.map { UInt16($0) }) : .u8(ids.map { UInt8($0) })
+        var values: [MDSValue] = [tokens, .str(contig), .int64(Int64(start)), .uint8(strand.rawValue), .str(source)]
+        if let ranks {
+            // Per-token PMI rank (k-mer id = 5 + code); [UNK] and specials get the worst rank.
+            let worst = UInt16(ranks.count)
+            values.append(.u16(ids.map { $0 >= 5 && Int($0) - 5 < ranks.count ? ranks[Int($0) - 5] : worst }))
+        }
+        try w.write(values)
+        summary.windows[split.rawValue] += 1
+        summary.bases += codes.count
+        summary.tokens += ids.count
+    }
+}
+
+/// `genome-prep run`: read, sample, [count k-mers and PMI], [train BPE], tokenize, write MDS shards.
+public enum PipelineRunner {
+    public static func run(_ c: PipelineConfig, threads: Int = 2, log: (String) -> Void = { _ in }) throws -> PipelineSummary {
+        var t0 = timespec(); clock_gettime(CLOCK_MONOTONIC, &t0)
+        for p in c.inputs where access(p, R_OK) != 0 {
+            throw ShardsError("input FASTA is missing or unreadable", path: p, hint: "paths in a pipeline are relative to the current directory")
+        }
+        // An output folder that holds another run's shards is never overwritten.
+        let provenancePath = c.out + "/genomeprep.json"
+        if let d = try? Data(contentsOf: URL(fileURLWithPath: provenancePath)) {
+            let old = (try? JSONValue.parse(Array(d))).flatMap { v -> String? in
+                if case .object(let o) = v, case .string(let s)? = o["config"] { return s }; return nil }
+            if old != c.text {
+                throw ShardsError("the output folder holds shards of a different run (its genomeprep.json has another config)",
+                                  path: c.out, hint: "choose another shards.out, or delete the folder if you mean to replace it")
+            }
+        } else if access(c.out + "/train/index.json", F_OK) == 0 {
+            throw ShardsError("the output folder already holds shards but no genomeprep.json", path: c.out,
+                              hint: "choose another shards.out, or delete the folder if you mean to replace it")
+        }
+        try makeDirectory(c.out)
+
+        var o = WindowsOptions(inputs: c.inputs)
+        o.window = c.window; o.sampler = .tiled(stride: c.stride); o.maxNFraction = c.maxNFraction
+        switch c.softMask {
+        case "upper": o.softMask = .upper
+        case "keep": o.softMask = .keep
+        default: throw ShardsError("windows.softMask must be upper or keep in a pipeline (got '\(c.softMask)')")
+        }
+        o.strand = c.strand; o.seed = c.seed; o.threads = threads
+        o.split = .hashed(val: c.val, test: c.test, blockSize: c.splitBlock)
+
+        // Tokenizer (BPE learns from the train split only).
+        let tokenizer: any Tokenizer
+        if c.tokenizer == .bpe {
+            log("training BPE (vocab \(c.vocabSize)) on the train split")
+            let trainer = try BPETrainer(vocabSize: c.vocabSize, minFrequency: c.minFrequency)
+            tokenizer = try TokenizerFactory.trainBPE(windows: o, trainer: trainer).0
+        } else {
+            tokenizer = try TokenizerFactory.make(kind: c.tokenizer, k: c.k, offset: c.offset)
+        }
+        try tokenizer.vocabulary.checkFits(bits: 16)
+        try HFTokenizerJSON.write(tokenizer, to: c.out + "/tokenizer.json")
+
+        // PMI ranks per 6-mer token (CM-GEMS).
+        var ranks: [UInt16]? = nil
+        var pmiFingerprint: String? = nil
+        if let pmi = c.pmi {
+            guard c.k == 6 else { throw ShardsError("pmi ranks are for 6-mer tokens (tokenizer.k = 6)") }
+            log("counting n-grams n = 1..\(pmi.maxK) for PMI ranks")
+            var po = PMIOptions(inputs: c.inputs)
+            po.maxK = pmi.maxK; po.minCount = pmi.minCount; po.rankN = 6
+            po.tablePath = c.out + "/pmi.rank6.bin"
+            _ = try PMIJob.run(po)
+            let table = try PMIRankTable.load(path: po.tablePath!, expect: po.settings(fingerprints: try c.inputs.map { try InputFingerprint.of(path: $0) }))
+            ranks = table.ranks
+            pmiFingerprint = MDSHash.sha1.hex(table.serialized())
+        }
+
+        let wide = tokenizer.vocabulary.count > 256
+        var columns = [MDSWriter.Column("tokens", wide ? .ndarrayUInt16 : .ndarrayUInt8), MDSWriter.Column("contig", .str),
+                       MDSWriter.Column("start", .int64), MDSWriter.Column("strand", .uint8), MDSWriter.Column("source", .str)]
+        if ranks != nil { columns.append(MDSWriter.Column("pmi_rank", .ndarrayUInt16)) }
+        let fractions = [1.0, c.val, c.test]
+        let writers: [MDSWriter?] = try Split.allCases.map { s in
+            fractions[s.rawValue] > 0 ? try MDSWriter(directory: c.out + "/" + s.name, columns: columns, zstdLevel: c.zstdLevel, sizeLimit: c.sizeLimit) : nil
+        }
+        var out = RunOutput(tokenizer: tokenizer, writers: writers, wide: wide, ranks: ranks, source: "")
+        for path in c.inputs {
+            var one = o
+            one.inputs = [path]
+            out.source = path.split(separator: "/").last.map(String.init) ?? path
+            log("sharding \(out.source)")
+            let (s, back) = try WindowsJob.run(one, into: out)
+            out = back
+            for (k, v) in s.counts.dropped { out.summary.dropped[k, default: 0] += v }
+        }
+        var summary = out.summary
+        var splitInfo = JSONObject()
+        for (i, w) in writers.enumerated() {
+            guard let w else { continue }
+            try w.finish()
+            for case .object(let e) in w.shards {
+                if case .object(let z)? = e["zip_data"], case .int(let b)? = z["bytes"] { summary.shardBytes += b }
+                else if case .object(let r)? = e["raw_data"], case .int(let b)? = r["bytes"] { summary.shardBytes += b }
+            }
+            splitInfo.add(Split(rawValue: i)!.name, .int(summary.windows[i]))
+        }
+        // Provenance last: the config, seed, tool, input and tokenizer fingerprints, counts.
+        var p = JSONObject()
+        p.add("config", .string(c.text))
+        p.add("seed", .int(Int(c.seed)))
+        p.add("tool", .string("genome-prep 0.1.0"))
+        p.add("inputs", .array(try c.inputs.map { path in
+            let f = try InputFingerprint.of(path: path)
+            var x = JSONObject(); x.add("name", .string(f.name)); x.add("bytes", .int(f.bytes)); x.add("crc32", .string(f.crc32)); return .object(x)
+        }))
+        let tokJSON = Array(HFTokenizerJSON.export(tokenizer).utf8)
+        p.add("tokenizer", .string("\(tokenizer.kind.rawValue), \(tokenizer.vocabulary.count) tokens, sha1 \(MDSHash.sha1.hex(tokJSON))"))
+        p.add("pmi_table_sha1", pmiFingerprint.map { .string($0) } ?? .null)
+        p.add("windows", .object(splitInfo))
+        var dropped = JSONObject()
+        for (k, v) in summary.dropped.sorted(by: { $0.key < $1.key }) { dropped.add(k, .int(v)) }
+        p.add("dropped", .object(dropped))
+        try writeAtomically(Array((JSONValue.object(p).renderPython() + "\n").utf8), to: provenancePath)
+        var t1 = timespec(); clock_gettime(CLOCK_MONOTONIC, &t1)
+        summary.seconds = Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
+        return summary
+    }
+}

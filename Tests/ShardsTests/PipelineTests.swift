@@ -1,0 +1,112 @@
+import Foundation
+import XCTest
+import GenomeIO
+import Tokenize
+@testable import Shards
+
+final class PipelineTests: XCTestCase {
+    var dir: URL!
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    override func setUp() {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gp-run-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+
+    func config(_ body: String, out: String = "out") throws -> String {
+        let p = dir.appendingPathComponent("p-\(UUID().uuidString).json").path
+        let text = body.replacingOccurrences(of: "DATA", with: root.appendingPathComponent("data").path)
+                       .replacingOccurrences(of: "OUT", with: dir.appendingPathComponent(out).path)
+        try text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+
+    let charConfig = """
+    {"version": 1, "name": "t", "inputs": ["DATA/ecoli_K12_MG1655.fa.bgz", "DATA/lambda_phage.fa.gz"],
+     "windows": {"window": 1000, "stride": 1000, "seed": 5, "val": 0.1, "test": 0.1, "splitBlock": 20000},
+     "tokenizer": {"kind": "char"}, "shards": {"out": "OUT", "sizeLimit": 500000}}
+    """
+
+    func testCharPipelineShardsHoldTheGenomeWindows() throws {
+        let c = try PipelineConfig.load(path: try config(charConfig))
+        let s = try PipelineRunner.run(c)
+        // Independent check of every 37th sample: decoded tokens equal htslib faidx at (contig, start).
+        let ecoli = try FaiIndex(path: root.appendingPathComponent("data/ecoli_K12_MG1655.fa.bgz").path)
+        let tok = try HFTokenizerJSON.load(path: c.out + "/tokenizer.json")
+        var total = 0
+        for (i, split) in ["train", "val", "test"].enumerated() {
+            let r = try MDSReader(directory: c.out + "/" + split)
+            XCTAssertEqual(r.sampleCount, s.windows[i], split)
+            XCTAssertEqual(try r.verify(), s.windows[i])
+            total += r.sampleCount
+            for j in stride(from: 0, to: r.sampleCount, by: 37) {
+                let x = try r.sample(j)
+                guard case .str(let contig)? = x["contig"], case .int64(let start)? = x["start"], case .u8(let ids)? = x["tokens"],
+                      case .str(let source)? = x["source"] else { return XCTFail("columns") }
+                let bases = String(decoding: try tok.decode(ids.map(UInt32.init)), as: UTF8.self)
+                if source == "ecoli_K12_MG1655.fa.bgz" {
+                    let want = try ecoli.fetchASCII(contig: contig, start: Int(start), end: Int(start) + 1000)
+                    XCTAssertEqual(bases, String(decoding: want, as: UTF8.self).uppercased(), "\(split) \(j)")
+                } else {
+                    XCTAssertEqual(source, "lambda_phage.fa.gz")
+                    XCTAssertEqual(bases.count, 1000)
+                }
+            }
+        }
+        // 4639 E. coli + 48 lambda tiles, less those dropped at split boundaries.
+        XCTAssertEqual(total + (s.dropped["crosses-split-boundary"] ?? 0), 4639 + 48)
+        let prov = try String(contentsOfFile: c.out + "/genomeprep.json", encoding: .utf8)
+        XCTAssertTrue(prov.contains("\"seed\": 5") && prov.contains("crc32") && prov.contains("char, 10 tokens, sha1"), prov)
+    }
+
+    func testOutputIsByteIdenticalWhateverTheThreadCountAndRerun() throws {
+        var hashes: [[String: String]] = []
+        for (n, threads) in [1, 2, 2].enumerated() {
+            let out = n == 2 ? "o1" : "o\(n)"       // the third run reuses o1: same config, same bytes
+            let c = try PipelineConfig.load(path: try config(charConfig.replacingOccurrences(of: "OUT", with: "OUT"), out: out))
+            _ = try PipelineRunner.run(c, threads: threads)
+            var h: [String: String] = [:]
+            for split in ["train", "val", "test"] {
+                for f in try FileManager.default.contentsOfDirectory(atPath: c.out + "/" + split).sorted() {
+                    h[split + "/" + f] = MDSHash.sha1.hex(Array(try Data(contentsOf: URL(fileURLWithPath: c.out + "/" + split + "/" + f))))
+                }
+            }
+            hashes.append(h)
+        }
+        XCTAssertGreaterThan(hashes[0].count, 4)
+        XCTAssertEqual(hashes[0], hashes[1])
+        XCTAssertEqual(hashes[1], hashes[2])
+    }
+
+    func testKmerPMIColumnHoldsTheTableRanks() throws {
+        let c = try PipelineConfig.load(path: try config("""
+        {"name": "k", "inputs": ["DATA/lambda_phage.fa.gz"], "windows": {"window": 200, "stride": 200},
+         "tokenizer": {"kind": "kmer", "k": 6}, "pmi": {"maxK": 8, "minCount": 3}, "shards": {"out": "OUT"}}
+        """))
+        _ = try PipelineRunner.run(c)
+        let table = try PMIRankTable.load(path: c.out + "/pmi.rank6.bin")
+        let r = try MDSReader(directory: c.out + "/train")
+        XCTAssertEqual(r.sampleCount, 48502 / 200)
+        let x = try r.sample(3)
+        guard case .u16(let ids)? = x["tokens"], case .u16(let ranks)? = x["pmi_rank"] else { return XCTFail("columns") }
+        XCTAssertEqual(ids.count, 195)
+        XCTAssertEqual(ranks, ids.map { table.ranks[Int($0) - 5] })
+    }
+
+    func testBadConfigsAndFoldersGiveClearErrors() throws {
+        func expect(_ body: String, _ words: [String], out: String = "out", line: UInt = #line) {
+            XCTAssertThrowsError(try PipelineRunner.run(try PipelineConfig.load(path: try config(body, out: out))), line: line) { e in
+                for w in words { XCTAssertTrue("\(e)".contains(w), "\(e) should mention \(w)", line: line) }
+            }
+        }
+        expect(charConfig.replacingOccurrences(of: "\"stride\"", with: "\"strid\""), ["unknown key 'windows.strid'", "did you mean 'stride'"])
+        expect(charConfig.replacingOccurrences(of: "\"tokenizer\"", with: "\"tokeniser\""), ["unknown key 'tokeniser'"])
+        expect(charConfig.replacingOccurrences(of: "lambda_phage.fa.gz", with: "missing.fa.gz"), ["missing.fa.gz", "missing or unreadable"])
+        expect(charConfig.replacingOccurrences(of: "\"version\": 1", with: "\"version\": 9"), ["config version 9"])
+        // A folder with another run's shards is refused and left as it was.
+        _ = try PipelineRunner.run(try PipelineConfig.load(path: try config(charConfig, out: "shared")))
+        let before = try String(contentsOfFile: dir.appendingPathComponent("shared/genomeprep.json").path, encoding: .utf8)
+        expect(charConfig.replacingOccurrences(of: "\"seed\": 5", with: "\"seed\": 6"), ["different run"], out: "shared")
+        XCTAssertEqual(try String(contentsOfFile: dir.appendingPathComponent("shared/genomeprep.json").path, encoding: .utf8), before)
+    }
+}
