@@ -46,6 +46,8 @@ struct Inspect: ParsableCommand {
     var tokenizer: String?
     @Option(help: "Name of the token column.")
     var tokenColumn: String = "tokens"
+    @Flag(help: "Print every token id of the printed samples (for comparisons with other readers).")
+    var ids = false
 
     func run() throws {
         try reportingShardErrors {
@@ -71,6 +73,14 @@ struct Inspect: ParsableCommand {
                     }
                 }
                 print(line)
+                if ids, let v = s[tokenColumn] {
+                    switch v {
+                    case .u8(let a): print("  ids       " + a.map(String.init).joined(separator: " "))
+                    case .u16(let a): print("  ids       " + a.map(String.init).joined(separator: " "))
+                    case .u32(let a): print("  ids       " + a.map(String.init).joined(separator: " "))
+                    default: break
+                    }
+                }
                 if let t, let v = s[tokenColumn] {
                     let ids: [UInt32]
                     switch v { case .u8(let a): ids = a.map(UInt32.init); case .u16(let a): ids = a.map(UInt32.init); case .u32(let a): ids = a; default: ids = [] }
