@@ -1,4 +1,5 @@
 import CZstd
+import FoundationEssentials
 import GenomeIO
 import Glibc
 
@@ -133,6 +134,43 @@ public final class MDSWriter {
         if ZSTD_isError(n) != 0 { throw ShardsError("zstd: \(String(cString: ZSTD_getErrorName(n)))") }
         out.removeLast(bound - n)
         return out
+    }
+
+    /// Resume support: adopts the complete shards an interrupted run left (shard.00000, .00001, … in
+    /// order, each a complete file, since files only appear under their final name when complete), and
+    /// returns how many samples they hold; the caller skips that many samples. Stale temporary files
+    /// are removed. Shards are deterministic, so the finished folder is byte-identical to an
+    /// uninterrupted run.
+    public func adoptExistingShards() throws -> Int {
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: directory) {
+            for n in names where n.contains(".tmp-") { unlink(directory + "/" + n) }
+        }
+        var adopted = 0
+        while true {
+            let rawName = "shard.\(String(shards.count).leftPad(5)).mds"
+            let fileName = zstdLevel == nil ? rawName : rawName + ".zstd"
+            guard let data = try? Data(contentsOf: URL(fileURLWithPath: directory + "/" + fileName)) else { break }
+            let file = Array(data)
+            let raw: [UInt8]
+            if zstdLevel != nil {
+                let size = file.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, file.count) }
+                guard size < UInt64.max - 1 else { break }
+                var r = [UInt8](repeating: 0, count: Int(size))
+                let n = r.withUnsafeMutableBytes { o in file.withUnsafeBytes { z in ZSTD_decompress(o.baseAddress, Int(size), z.baseAddress, file.count) } }
+                guard ZSTD_isError(n) == 0, n == Int(size) else { break }
+                raw = r
+            } else { raw = file }
+            guard raw.count >= 4 else { break }
+            let n = Int(raw.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian })
+            var entry = MDSWriter.config(columns: columns, compression: MDSWriter.compressionName(zstdLevel), hashes: hashes, sizeLimit: sizeLimit)
+            entry.add("raw_data", fileInfo(rawName, raw))
+            entry.add("samples", .int(n))
+            entry.add("zip_data", zstdLevel == nil ? .null : fileInfo(fileName, file))
+            shards.append(.object(entry))
+            adopted += n
+        }
+        samplesWritten = adopted
+        return adopted
     }
 
     /// Flushes the last shard and writes `index.json` (last, atomically).

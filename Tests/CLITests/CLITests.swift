@@ -166,4 +166,55 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(s3, 1)
         XCTAssertTrue(e3.contains("shard.00002.mds.zstd") && e3.contains("shard 2"), e3)
     }
+
+    /// Kill -9 at several points, rerun the same command, and compare with an uninterrupted run.
+    func testKillDashNineThenRerunGivesIdenticalShards() throws {
+        func cfg(_ out: String) throws -> String {
+            let p = dir.appendingPathComponent("\(out).json").path
+            try """
+            {"name": "k", "inputs": ["\(Self.root.path)/data/ecoli_K12_MG1655.fa.bgz"],
+             "windows": {"window": 1000, "stride": 500, "seed": 3, "val": 0.1, "test": 0.1},
+             "tokenizer": {"kind": "char"}, "shards": {"out": "\(dir.appendingPathComponent(out).path)", "sizeLimit": 20000, "zstdLevel": 19}}
+            """.write(toFile: p, atomically: true, encoding: .utf8)
+            return p
+        }
+        func digest(_ out: String) throws -> [String: String] {
+            var h: [String: String] = [:]
+            for split in ["train", "val", "test"] {
+                let d = dir.appendingPathComponent(out).appendingPathComponent(split).path
+                for f in try FileManager.default.contentsOfDirectory(atPath: d) {
+                    h[split + "/" + f] = String(describing: try Data(contentsOf: URL(fileURLWithPath: d + "/" + f)).hashValue)
+                    h[split + "/" + f + "#size"] = String(try Data(contentsOf: URL(fileURLWithPath: d + "/" + f)).count)
+                }
+            }
+            return h
+        }
+        let (s0, _, e0) = try gp("run", "--quiet", try cfg("ref"))
+        XCTAssertEqual(s0, 0, e0)
+        let want = try digest("ref")
+        XCTAssertGreaterThan(want.count, 100)
+        let resumed = try cfg("crash")
+        // Kill points: as soon as a new shard appears, then 100 and 300 ms after one does.
+        let trainDir = dir.appendingPathComponent("crash/train").path
+        func shardCount() -> Int { ((try? FileManager.default.contentsOfDirectory(atPath: trainDir)) ?? []).filter { $0.hasSuffix(".mds.zstd") }.count }
+        for extraMs in [0, 100, 300] {
+            let before = shardCount()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary())
+            p.arguments = ["run", "--quiet", resumed]
+            try p.run()
+            while p.isRunning && shardCount() <= before { usleep(5_000) }
+            usleep(UInt32(extraMs * 1000))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        let partial = (try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("crash/train").path)) ?? []
+        XCTAssertGreaterThan(partial.filter { $0.hasSuffix(".mds.zstd") }.count, 0, "the kills should leave complete shards behind")
+        XCTAssertFalse(partial.contains("index.json"), "no index.json before the run completes")
+        let (s1, _, e1) = try gp("run", resumed)
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertTrue(e1.contains("resuming train"), e1)
+        XCTAssertEqual(try digest("crash"), want)
+        XCTAssertEqual(try gp("verify", dir.appendingPathComponent("crash/train").path).0, 0)
+    }
 }

@@ -33,12 +33,17 @@ struct RunOutput: WindowOutput {
     let wide: Bool
     let ranks: [UInt16]?
     var source: String
+    /// Samples per split already in adopted shards of an interrupted run: skipped, not rewritten.
+    var skip: [Int] = [0, 0, 0]
     var ids: [UInt32] = []
     var summary = PipelineSummary()
 
     mutating func write(contig: String, start: Int, end: Int, strand: Strand, split: Split,
                         codes: UnsafeBufferPointer<UInt8>, nCount: Int, lowerCount: Int) throws {
         guard let w = writers[split.rawValue] else { return }
+        summary.windows[split.rawValue] += 1
+        summary.bases += codes.count
+        if skip[split.rawValue] > 0 { skip[split.rawValue] -= 1; return }
         ids.removeAll(keepingCapacity: true)
         tokenizer.encode(codes, into: &ids)
         let tokens: MDSValue = wide ? .u16(ids.map { UInt16($0) }) : .u8(ids.map { UInt8($0) })
@@ -49,8 +54,6 @@ struct RunOutput: WindowOutput {
             values.append(.u16(ids.map { $0 >= 5 && Int($0) - 5 < ranks.count ? ranks[Int($0) - 5] : worst }))
         }
         try w.write(values)
-        summary.windows[split.rawValue] += 1
-        summary.bases += codes.count
         summary.tokens += ids.count
     }
 }
@@ -62,8 +65,14 @@ public enum PipelineRunner {
         for p in c.inputs where access(p, R_OK) != 0 {
             throw ShardsError("input FASTA is missing or unreadable", path: p, hint: "paths in a pipeline are relative to the current directory")
         }
-        // An output folder that holds another run's shards is never overwritten.
+        // An output folder that holds another run's shards is never overwritten. A run marks the folder
+        // with its config first; a rerun of the same config resumes, any other config is refused.
         let provenancePath = c.out + "/genomeprep.json"
+        let markerPath = c.out + "/genomeprep.run.json"
+        if let d = try? Data(contentsOf: URL(fileURLWithPath: markerPath)), String(decoding: d, as: UTF8.self) != c.text {
+            throw ShardsError("the output folder holds shards of a different run (its genomeprep.run.json has another config)",
+                              path: c.out, hint: "choose another shards.out, or delete the folder if you mean to replace it")
+        }
         if let d = try? Data(contentsOf: URL(fileURLWithPath: provenancePath)) {
             let old = (try? JSONValue.parse(Array(d))).flatMap { v -> String? in
                 if case .object(let o) = v, case .string(let s)? = o["config"] { return s }; return nil }
@@ -71,11 +80,12 @@ public enum PipelineRunner {
                 throw ShardsError("the output folder holds shards of a different run (its genomeprep.json has another config)",
                                   path: c.out, hint: "choose another shards.out, or delete the folder if you mean to replace it")
             }
-        } else if access(c.out + "/train/index.json", F_OK) == 0 {
+        } else if access(c.out + "/train/index.json", F_OK) == 0 && access(markerPath, F_OK) != 0 {
             throw ShardsError("the output folder already holds shards but no genomeprep.json", path: c.out,
                               hint: "choose another shards.out, or delete the folder if you mean to replace it")
         }
         try makeDirectory(c.out)
+        if access(markerPath, F_OK) != 0 { try writeAtomically(Array(c.text.utf8), to: markerPath) }
 
         var o = WindowsOptions(inputs: c.inputs)
         o.window = c.window; o.sampler = .tiled(stride: c.stride); o.maxNFraction = c.maxNFraction
@@ -123,6 +133,9 @@ public enum PipelineRunner {
             fractions[s.rawValue] > 0 ? try MDSWriter(directory: c.out + "/" + s.name, columns: columns, zstdLevel: c.zstdLevel, sizeLimit: c.sizeLimit) : nil
         }
         var out = RunOutput(tokenizer: tokenizer, writers: writers, wide: wide, ranks: ranks, source: "")
+        for (i, w) in writers.enumerated() {
+            if let w { out.skip[i] = try w.adoptExistingShards(); if out.skip[i] > 0 { log("resuming \(Split(rawValue: i)!.name): \(out.skip[i]) samples in complete shards") } }
+        }
         for path in c.inputs {
             var one = o
             one.inputs = [path]
