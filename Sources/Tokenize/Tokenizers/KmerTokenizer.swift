@@ -72,6 +72,14 @@ public struct KmerTokenizer: Tokenizer {
             out.append(contentsOf: repeatElement(0, count: count))
             let kk = k, msk = mask
             guard let src = codes.baseAddress else { return }
+            if count > 0 && (3...6).contains(kk) {
+                // No loop-carried state: each id is built from its own k codes, so the loop vectorises.
+                out.withUnsafeMutableBufferPointer { o in
+                    KmerTokenizer.overlappingIds(src, o.baseAddress! + base, count, kk)
+                }
+                if addSpecial { out.append(endId) }
+                return
+            }
             out.withUnsafeMutableBufferPointer { o in
                 let dst = o.baseAddress! + base
                 var code = 0, lastN = -1
@@ -121,6 +129,35 @@ public struct KmerTokenizer: Tokenizer {
             }
         }
         if addSpecial { out.append(endId) }
+    }
+
+    /// ids[i] = 5 + 2-bit code of codes[i..<i+k], or 1 ([UNK]) when one of them is N.
+    @inline(__always)
+    static func overlappingIds(_ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt32>, _ count: Int, _ k: Int) {
+        switch k {
+        case 6: idsFixed6(src, dst, count)
+        case 5: idsGeneric(src, dst, count, 5)
+        case 4: idsGeneric(src, dst, count, 4)
+        default: idsGeneric(src, dst, count, 3)
+        }
+    }
+
+    static func idsFixed6(_ s: UnsafePointer<UInt8>, _ d: UnsafeMutablePointer<UInt32>, _ count: Int) {
+        for i in 0..<count {
+            let c0 = UInt32(s[i] & 7), c1 = UInt32(s[i + 1] & 7), c2 = UInt32(s[i + 2] & 7)
+            let c3 = UInt32(s[i + 3] & 7), c4 = UInt32(s[i + 4] & 7), c5 = UInt32(s[i + 5] & 7)
+            let code = (c0 & 3) << 10 | (c1 & 3) << 8 | (c2 & 3) << 6 | (c3 & 3) << 4 | (c4 & 3) << 2 | (c5 & 3)
+            let hasN = (c0 | c1 | c2 | c3 | c4 | c5) & 4
+            d[i] = hasN != 0 ? 1 : 5 &+ code
+        }
+    }
+
+    static func idsGeneric(_ s: UnsafePointer<UInt8>, _ d: UnsafeMutablePointer<UInt32>, _ count: Int, _ k: Int) {
+        for i in 0..<count {
+            var code: UInt32 = 0, n: UInt32 = 0
+            for j in 0..<k { let c = UInt32(s[i + j] & 7); code = code << 2 | (c & 3); n |= c & 4 }
+            d[i] = n != 0 ? 1 : 5 &+ code
+        }
     }
 
     /// Decoding overlapping k-mers keeps the first k-mer whole and the last base of each next one.
