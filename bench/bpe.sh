@@ -57,8 +57,12 @@ read ht hr <<<"$($M "python3 $WORK/hf_bpe.py encode $WORK/gp100000.json $WORK/w1
 read et er <<<"$($M "$GP tokenizer encode --count-only --tokenizer $WORK/gp100000.json --window 1000 $WORK/w1000000.fa")"
 printf "%-44s %9s %8s %9s\n" "encode 1M windows BPE: HF encode_batch" $ht $hr ""
 printf "%-44s %9s %8s %9s\n" "encode 1M windows BPE: genome-prep" $et $er "$(python3 -c "print(f'{$ht/$et:.2f}x')")"
-for kind in kmer char; do
+for kind in kmer char nt-kmer; do
   $GP tokenizer train --kind $kind --k 6 -o $WORK/$kind.json 2>/dev/null
   read kt kr <<<"$($M "$GP tokenizer encode --count-only --tokenizer $WORK/$kind.json --window 1000 $WORK/w1000000.fa")"
   printf "%-44s %9s %8s %9s\n" "encode 1M windows $kind: genome-prep" $kt $kr ""
+done
+# The tokenizers alone: 100k windows already in memory, one thread (GB/s of bases).
+for t in kmer char nt-kmer gp100000; do
+  $GP tokenizer encode --in-memory --tokenizer $WORK/$t.json --window 1000 $WORK/w100000.fa 2>&1 | sed "s/^/  $t: /"
 done

@@ -1,6 +1,7 @@
 import ArgumentParser
 import GenomeIO
 import Glibc
+import Shards
 import Tokenize
 
 /// Runs `body`, printing a GenomePrep error (file, line, record, reason, hint) to stderr and exiting 1.
@@ -11,6 +12,9 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         printError("genome-prep: error: \(e)")
         throw ExitCode(1)
     } catch let e as TokenizeError {
+        printError("genome-prep: error: \(e)")
+        throw ExitCode(1)
+    } catch let e as ShardsError {
         printError("genome-prep: error: \(e)")
         throw ExitCode(1)
     }

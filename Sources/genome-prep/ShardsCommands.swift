@@ -3,14 +3,6 @@ import GenomeIO
 import Shards
 import Tokenize
 
-/// Prints Shards errors the same way as the other commands.
-func reportingShardErrors<T>(_ body: () throws -> T) throws -> T {
-    do { return try reportingErrors(body) } catch let e as ShardsError {
-        printError("genome-prep: error: \(e)")
-        throw ExitCode(1)
-    }
-}
-
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check an MDS dataset folder: every file's size and hashes, and every sample decodes.",
@@ -23,7 +15,7 @@ struct Verify: ParsableCommand {
     var directory: String
 
     func run() throws {
-        try reportingShardErrors {
+        try reportingErrors {
             let r = try MDSReader(directory: directory)
             let n = try r.verify()
             print("\(directory): OK, \(r.shards.count) shards, \(n) samples, every hash and sample checked")
@@ -50,7 +42,7 @@ struct Inspect: ParsableCommand {
     var ids = false
 
     func run() throws {
-        try reportingShardErrors {
+        try reportingErrors {
             let r = try MDSReader(directory: directory)
             let t = try tokenizer.map { try HFTokenizerJSON.load(path: $0) }
             let raw = r.shards.reduce(0) { $0 + $1.rawBytes }, zip = r.shards.reduce(0) { $0 + ($1.zipBytes ?? $1.rawBytes) }
@@ -115,7 +107,7 @@ struct Run: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        try reportingShardErrors {
+        try reportingErrors {
             let c = try PipelineConfig.load(path: config)
             let s = try PipelineRunner.run(c, threads: threads) { if !quiet { printError("run: \($0)") } }
             if !quiet { printError(s.render() + "output    \(c.out)") }

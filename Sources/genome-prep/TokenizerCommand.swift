@@ -122,13 +122,10 @@ struct TokenizerCommand: ParsableCommand {
                 let out = UnsafeTransfer(value: results)
                 DispatchQueue.concurrentPerform(iterations: 2) { part in
                     let lo = part * m / 2, hi = (part + 1) * m / 2
-                    let scratch = BPEScratch()
-                    let bpe = tok as? BPETokenizer
+                    let encoder = TokenEncoder(tok)
                     for i in lo..<hi {
                         var ids: [UInt32] = []
-                        codes[i].withUnsafeBufferPointer {
-                            if let bpe { bpe.encode($0, into: &ids, scratch: scratch) } else { tok.encode($0, into: &ids) }
-                        }
+                        codes[i].withUnsafeBufferPointer { encoder.encode($0, into: &ids) }
                         out.value[i] = ids
                     }
                 }
@@ -147,14 +144,13 @@ struct TokenizerCommand: ParsableCommand {
             var ids: [UInt32] = []
             ids.reserveCapacity(w + 2)
             var tokens = 0
-            let scratch = BPEScratch()
-            let bpe = t as? BPETokenizer
+            let encoder = TokenEncoder(t)
             let start = ProgressLine.now()
             c.codes.withUnsafeBufferPointer { all in
                 for i in 0..<c.windows {
                     ids.removeAll(keepingCapacity: true)
                     let view = UnsafeBufferPointer(rebasing: all[(i * w)..<((i + 1) * w)])
-                    if let bpe { bpe.encode(view, into: &ids, scratch: scratch) } else { t.encode(view, into: &ids) }
+                    encoder.encode(view, into: &ids)
                     tokens += ids.count
                 }
             }

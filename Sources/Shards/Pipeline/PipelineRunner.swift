@@ -28,7 +28,7 @@ public struct PipelineSummary: Sendable {
 
 /// Feeds kept windows to the tokenizer and the split's MDS writer.
 struct RunOutput: WindowOutput {
-    let tokenizer: any Tokenizer
+    let encoder: TokenEncoder
     let writers: [MDSWriter?]
     let wide: Bool
     let ranks: [UInt16]?
@@ -45,7 +45,7 @@ struct RunOutput: WindowOutput {
         summary.bases += codes.count
         if skip[split.rawValue] > 0 { skip[split.rawValue] -= 1; return }
         ids.removeAll(keepingCapacity: true)
-        tokenizer.encode(codes, into: &ids)
+        encoder.encode(codes, into: &ids)
         let tokens: MDSValue = wide ? .u16(ids.map { UInt16($0) }) : .u8(ids.map { UInt8($0) })
         var values: [MDSValue] = [tokens, .str(contig), .int64(Int64(start)), .uint8(strand.rawValue), .str(source)]
         if let ranks {
@@ -132,7 +132,7 @@ public enum PipelineRunner {
         let writers: [MDSWriter?] = try Split.allCases.map { s in
             fractions[s.rawValue] > 0 ? try MDSWriter(directory: c.out + "/" + s.name, columns: columns, zstdLevel: c.zstdLevel, sizeLimit: c.sizeLimit) : nil
         }
-        var out = RunOutput(tokenizer: tokenizer, writers: writers, wide: wide, ranks: ranks, source: "")
+        var out = RunOutput(encoder: TokenEncoder(tokenizer), writers: writers, wide: wide, ranks: ranks, source: "")
         for (i, w) in writers.enumerated() {
             if let w { out.skip[i] = try w.adoptExistingShards(); if out.skip[i] > 0 { log("resuming \(Split(rawValue: i)!.name): \(out.skip[i]) samples in complete shards") } }
         }
