@@ -1,4 +1,5 @@
 import CZstd
+import Dispatch
 import FoundationEssentials
 import GenomeIO
 import Glibc
@@ -7,6 +8,10 @@ import Glibc
 /// shard = u32 n, u32 offsets[n+1], the config JSON, the sample records; with compression, the whole
 /// shard as one zstd frame that records its content size. Columns are stored sorted by name, as
 /// MDSWriter does. Every file is written under a temporary name and renamed; `index.json` comes last.
+///
+/// Compressing, hashing and writing a closed shard is its own stage: up to `inFlight` shards are
+/// compressed concurrently on a Dispatch queue while the caller fills the next one. Shard bytes and
+/// the index entries' order depend only on the samples, never on the scheduling.
 public final class MDSWriter {
     public struct Column: Sendable { public var name: String; public var encoding: MDSEncoding
         public init(_ name: String, _ encoding: MDSEncoding) { self.name = name; self.encoding = encoding } }
@@ -19,9 +24,12 @@ public final class MDSWriter {
     public let sizeLimit: Int
     var records: [UInt8] = []
     var offsets: [Int] = []
+    /// Index entries of the finished shards (complete after `finish`).
     public private(set) var shards: [JSONValue] = []
     public private(set) var samplesWritten = 0
     let configJSON: [UInt8]
+    let stage: ShardStage
+    var shardsClosed = 0
 
     /// - Parameters:
     ///   - columns: name and encoding of each column, in the order `write` receives values.
@@ -29,7 +37,7 @@ public final class MDSWriter {
     ///   - hashes: algorithms recorded for each file (sorted and unique, as MDSWriter requires).
     ///   - sizeLimit: an uncompressed shard is closed before it would grow past this many bytes.
     public init(directory: String, columns: [Column], zstdLevel: Int? = 3, hashes: [MDSHash] = [.sha1, .xxh3_64],
-                sizeLimit: Int = 64 << 20) throws {
+                sizeLimit: Int = 64 << 20, inFlight: Int = 2) throws {
         guard !columns.isEmpty else { throw ShardsError("no columns") }
         guard Set(columns.map(\.name)).count == columns.count else { throw ShardsError("duplicate column names") }
         if let l = zstdLevel, !(1...22).contains(l) { throw ShardsError("zstd level \(l) is outside 1...22") }
@@ -44,8 +52,13 @@ public final class MDSWriter {
         let cfg = MDSWriter.config(columns: self.columns, compression: MDSWriter.compressionName(zstdLevel),
                                    hashes: self.hashes, sizeLimit: sizeLimit)
         configJSON = Array(JSONValue.object(cfg).renderPython().utf8)
+        stage = ShardStage(directory: directory, entryBase: MDSWriter.config(columns: self.columns, compression: MDSWriter.compressionName(zstdLevel),
+                                                                            hashes: self.hashes, sizeLimit: sizeLimit),
+                           zstdLevel: zstdLevel, hashes: self.hashes, inFlight: max(1, inFlight))
         try makeDirectory(directory)
     }
+
+    deinit { stage.drain() }
 
     static func compressionName(_ level: Int?) -> String? {
         guard let level else { return nil }
@@ -101,24 +114,16 @@ public final class MDSWriter {
         u32(base + records.count)
         raw.append(contentsOf: configJSON)
         raw.append(contentsOf: records)
-        let rawName = "shard.\(String(shards.count).leftPad(5)).mds"
-        var entry = MDSWriter.config(columns: columns, compression: MDSWriter.compressionName(zstdLevel), hashes: hashes, sizeLimit: sizeLimit)
-        entry.add("raw_data", fileInfo(rawName, raw))
-        entry.add("samples", .int(n))
-        if let level = zstdLevel {
-            let zip = try MDSWriter.zstd(raw, level: level)
-            entry.add("zip_data", fileInfo(rawName + ".zstd", zip))
-            try writeAtomically(zip, to: directory + "/" + rawName + ".zstd")
-        } else {
-            entry.add("zip_data", .null)
-            try writeAtomically(raw, to: directory + "/" + rawName)
-        }
-        shards.append(.object(entry))
+        let rawName = "shard.\(String(shardsClosed).leftPad(5)).mds"
+        try stage.submit(index: shardsClosed, rawName: rawName, raw: raw, samples: n)
+        shardsClosed += 1
         offsets.removeAll(keepingCapacity: true)
         records.removeAll(keepingCapacity: true)
     }
 
-    func fileInfo(_ name: String, _ bytes: [UInt8]) -> JSONValue {
+    func fileInfo(_ name: String, _ bytes: [UInt8]) -> JSONValue { MDSWriter.fileInfo(name, bytes, hashes: hashes) }
+
+    static func fileInfo(_ name: String, _ bytes: [UInt8], hashes: [MDSHash]) -> JSONValue {
         var h = JSONObject()
         for a in hashes { h.add(a.rawValue, .string(a.hex(bytes))) }
         var o = JSONObject()
@@ -147,7 +152,7 @@ public final class MDSWriter {
         }
         var adopted = 0
         while true {
-            let rawName = "shard.\(String(shards.count).leftPad(5)).mds"
+            let rawName = "shard.\(String(shardsClosed).leftPad(5)).mds"
             let fileName = zstdLevel == nil ? rawName : rawName + ".zstd"
             guard let data = try? Data(contentsOf: URL(fileURLWithPath: directory + "/" + fileName)) else { break }
             let file = Array(data)
@@ -166,7 +171,8 @@ public final class MDSWriter {
             entry.add("raw_data", fileInfo(rawName, raw))
             entry.add("samples", .int(n))
             entry.add("zip_data", zstdLevel == nil ? .null : fileInfo(fileName, file))
-            shards.append(.object(entry))
+            stage.adopt(index: shardsClosed, entry: .object(entry))
+            shardsClosed += 1
             adopted += n
         }
         samplesWritten = adopted
@@ -176,11 +182,78 @@ public final class MDSWriter {
     /// Flushes the last shard and writes `index.json` (last, atomically).
     public func finish() throws {
         try flushShard()
+        shards = try stage.finish(count: shardsClosed)
         var index = JSONObject()
         index.add("shards", .array(shards))
         index.add("version", .int(2))
         try writeAtomically(Array(JSONValue.object(index).renderPython().utf8), to: directory + "/index.json")
     }
+}
+
+/// The compress, hash and write stage behind an `MDSWriter`: a concurrent Dispatch queue bounded by a
+/// semaphore. The first failure (a full disk, say) is kept and thrown by the writer's next call, and
+/// `index.json` is then never written, so the folder never looks complete.
+final class ShardStage: @unchecked Sendable {
+    let directory: String
+    let entryBase: JSONObject
+    let zstdLevel: Int?
+    let hashes: [MDSHash]
+    let queue = DispatchQueue(label: "genomeprep.mds.compress", attributes: .concurrent)
+    let group = DispatchGroup()
+    let slots: DispatchSemaphore
+    let lock = DispatchQueue(label: "genomeprep.mds.state")
+    var entries: [Int: JSONValue] = [:]
+    var failure: (any Error)?
+
+    init(directory: String, entryBase: JSONObject, zstdLevel: Int?, hashes: [MDSHash], inFlight: Int) {
+        self.directory = directory; self.entryBase = entryBase; self.zstdLevel = zstdLevel; self.hashes = hashes
+        slots = DispatchSemaphore(value: inFlight)
+    }
+
+    func checkFailure() throws { if let e = lock.sync(execute: { failure }) { throw e } }
+
+    func adopt(index: Int, entry: JSONValue) { lock.sync { entries[index] = entry } }
+
+    func submit(index: Int, rawName: String, raw: [UInt8], samples: Int) throws {
+        try checkFailure()
+        slots.wait()
+        group.enter()
+        queue.async { [self] in
+            defer { slots.signal(); group.leave() }
+            do {
+                var entry = entryBase
+                entry.add("raw_data", MDSWriter.fileInfo(rawName, raw, hashes: hashes))
+                entry.add("samples", .int(samples))
+                if let level = zstdLevel {
+                    let zip = try MDSWriter.zstd(raw, level: level)
+                    entry.add("zip_data", MDSWriter.fileInfo(rawName + ".zstd", zip, hashes: hashes))
+                    try writeAtomically(zip, to: directory + "/" + rawName + ".zstd")
+                } else {
+                    entry.add("zip_data", .null)
+                    try writeAtomically(raw, to: directory + "/" + rawName)
+                }
+                let done = entry
+                lock.sync { entries[index] = .object(done) }
+            } catch {
+                lock.sync { if failure == nil { failure = error } }
+            }
+        }
+    }
+
+    /// Waits for every shard in flight; the entries in shard order.
+    func finish(count: Int) throws -> [JSONValue] {
+        group.wait()
+        try checkFailure()
+        return try lock.sync {
+            try (0..<count).map { i in
+                guard let e = entries[i] else { throw ShardsError("shard \(i) was never written", path: directory) }
+                return e
+            }
+        }
+    }
+
+    /// Lets every shard in flight finish (called when a run stops early).
+    func drain() { group.wait() }
 }
 
 func writeAtomically(_ bytes: [UInt8], to path: String) throws {

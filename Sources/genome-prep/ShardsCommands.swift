@@ -90,27 +90,67 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a declarative pipeline: read, sample, [PMI], [train BPE], tokenize, write MDS shards.",
         discussion: """
-        The config is JSON (see pipelines/); unknown keys are errors. Output: one MDS folder per split
-        (train/, val/, test/), tokenizer.json, [pmi.rank6.bin], and genomeprep.json (provenance, written
-        last). An output folder holding another run's shards is refused. Not built yet: resume after a
-        crash, --part/merge (issue 5).
+        The config is JSON (see pipelines/README.md); unknown keys are errors. Output: one MDS folder per
+        split (train/, val/, test/), tokenizer.json, [pmi.rank6.bin], and genomeprep.json (provenance,
+        written last). Progress goes to stderr: a bar on a terminal, a plain line every 10 s otherwise.
 
-        Example:
+        Crash safety: every file appears under its final name only when complete, index.json last.
+        After a crash or kill, run the same command again: it keeps the complete shards and writes the
+        rest; the result is byte-identical to an uninterrupted run. An output folder holding another
+        config's shards is refused.
+
+        Several machines: `--part i/n` (0 <= i < n) writes only slice i of n, to <split>/part-0000i/.
+        Every part reads every input, so BPE and PMI tables are the same in each. Gather the output
+        folders in one place, then `genome-prep merge OUT` writes each split's index.json exactly as
+        MosaicML Streaming's merge_index does.
+
+        Examples:
           genome-prep run pipelines/ecoli-char.json
           genome-prep verify out/ecoli-char/train
+          genome-prep run pipelines/ecoli-char.json --part 0/2    # on machine A
+          genome-prep run pipelines/ecoli-char.json --part 1/2    # on machine B
+          genome-prep merge out/ecoli-char
         """)
     @Argument(help: "Pipeline config (JSON).")
     var config: String
     @Option(help: "Threads for BGZF decompression.")
     var threads: Int = 2
-    @Flag(help: "No summary on stderr.")
+    @Option(help: ArgumentHelp("Write only slice i of n (0-based), to <split>/part-0000i/.", valueName: "i/n"))
+    var part: String?
+    @Flag(help: "No progress and no summary on stderr.")
     var quiet = false
 
     func run() throws {
         try reportingErrors {
             let c = try PipelineConfig.load(path: config)
-            let s = try PipelineRunner.run(c, threads: threads) { if !quiet { printError("run: \($0)") } }
-            if !quiet { printError(s.render() + "output    \(c.out)") }
+            let p = try part.map { try PipelinePart(parsing: $0) }
+            let s = try PipelineRunner.run(c, threads: threads, part: p, progress: !quiet) { if !quiet { printError("run: \($0)") } }
+            if !quiet { printError(s.render() + "output    \(c.out)" + (p.map { " (part \($0.text); merge with `genome-prep merge \(c.out)`)" } ?? "")) }
+        }
+    }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Merge the --part i/n outputs of one pipeline into one MDS dataset per split.",
+        discussion: """
+        OUT is the pipeline's shards.out holding <split>/part-NNNNN/ folders and genomeprep.part-NNNNN.json
+        files from every part (copy them together first when the parts ran on several machines). Checks
+        that all n parts of the same config are finished, then writes <split>/index.json listing every
+        part's shards in part order with basenames like part-00000/shard.00000.mds.zstd (what MosaicML
+        Streaming's merge_index writes), and genomeprep.json. Shard files are not moved. Safe to re-run.
+
+        Example:
+          genome-prep merge out/ecoli-char && genome-prep verify out/ecoli-char/train
+        """)
+    @Argument(help: "The pipeline output folder (shards.out).")
+    var out: String
+
+    func run() throws {
+        try reportingErrors {
+            let s = try PipelineMerge.merge(out: out)
+            let splits = s.samples.sorted { $0.key > $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            print("\(out): merged \(s.parts) parts, \(s.shards) shards; samples: \(splits)")
         }
     }
 }

@@ -59,6 +59,16 @@ public enum ContigCatalog {
         }
     }
 
+    /// The contigs from a valid `.fai` beside `path` (no pass over the file); `false` when there is none.
+    public static func indexed(path: String) throws -> ([ContigInfo], Bool) {
+        guard access(path + ".fai", R_OK) == 0 else { return ([], false) }
+        do {
+            return (try FaiIndex(path: path, validate: true).contigs, true)
+        } catch let e as GenomeIOError where e.kind == .indexMissing || e.kind == .cannotIndex {
+            return ([], false)
+        }
+    }
+
     /// Returns the contigs and whether they came from an index.
     public static func load(path: String, threads: Int, invalidBytes: InvalidBytePolicy) throws -> ([ContigInfo], Bool) {
         if access(path + ".fai", R_OK) == 0 {

@@ -26,6 +26,34 @@ public struct PipelineSummary: Sendable {
     }
 }
 
+/// One machine's slice of a run (`--part i/n`): the windows whose (seed, contig, split block) hash to
+/// `index` modulo `count`, written to `<split>/part-0000i/`. Every part reads every input (BPE and PMI
+/// see the whole genome, so all parts share one tokenizer), so the parts together hold exactly the
+/// samples of a single run.
+public struct PipelinePart: Sendable, Equatable {
+    public let index: Int
+    public let count: Int
+    public init(index: Int, count: Int) throws {
+        guard count >= 1, count <= 99_999, index >= 0, index < count else {
+            throw ShardsError("--part must be i/n with 0 <= i < n (got \(index)/\(count))")
+        }
+        self.index = index; self.count = count
+    }
+    /// Parses "i/n".
+    public init(parsing s: String) throws {
+        let f = s.split(separator: "/")
+        guard f.count == 2, let i = Int(f[0]), let n = Int(f[1]) else { throw ShardsError("--part must look like 0/4 (got '\(s)')") }
+        try self.init(index: i, count: n)
+    }
+    public var folder: String { "part-" + String(index).leftPad(5) }
+    public var text: String { "\(index)/\(count)" }
+
+    @inline(__always)
+    func owns(seed: UInt64, contig: String, start: Int, block: Int) -> Bool {
+        StableHash.key(seed: seed, contig: contig, position: start / block, salt: 0x5041_5254) % UInt64(count) == UInt64(index)
+    }
+}
+
 /// Feeds kept windows to the tokenizer and the split's MDS writer.
 struct RunOutput: WindowOutput {
     let encoder: TokenEncoder
@@ -33,6 +61,15 @@ struct RunOutput: WindowOutput {
     let wide: Bool
     let ranks: [UInt16]?
     var source: String
+    var part: PipelinePart? = nil
+    var seed: UInt64 = 0
+    var block = 100_000
+    var progress: Progress? = nil
+    /// Bases of the inputs and contigs finished before the current one (for progress).
+    var basesBefore = 0
+    var contigLengths: [String: Int] = [:]
+    var currentContig = ""
+    var currentBase = 0
     /// Samples per split already in adopted shards of an interrupted run: skipped, not rewritten.
     var skip: [Int] = [0, 0, 0]
     var ids: [UInt32] = []
@@ -40,7 +77,16 @@ struct RunOutput: WindowOutput {
 
     mutating func write(contig: String, start: Int, end: Int, strand: Strand, split: Split,
                         codes: UnsafeBufferPointer<UInt8>, nCount: Int, lowerCount: Int) throws {
+        if let progress {
+            if contig != currentContig {
+                basesBefore += contigLengths[currentContig] ?? 0
+                currentContig = contig
+            }
+            currentBase = basesBefore + start
+            progress.update(done: currentBase, items: summary.windows[0] + summary.windows[1] + summary.windows[2])
+        }
         guard let w = writers[split.rawValue] else { return }
+        if let part, !part.owns(seed: seed, contig: contig, start: start, block: block) { return }
         summary.windows[split.rawValue] += 1
         summary.bases += codes.count
         if skip[split.rawValue] > 0 { skip[split.rawValue] -= 1; return }
@@ -60,14 +106,18 @@ struct RunOutput: WindowOutput {
 
 /// `genome-prep run`: read, sample, [count k-mers and PMI], [train BPE], tokenize, write MDS shards.
 public enum PipelineRunner {
-    public static func run(_ c: PipelineConfig, threads: Int = 2, log: (String) -> Void = { _ in }) throws -> PipelineSummary {
+    /// - Parameters:
+    ///   - part: write only this slice, to `<split>/part-0000i/` (merge the parts with `PipelineMerge`).
+    ///   - progress: show progress on stderr (a bar on a terminal, plain lines otherwise).
+    public static func run(_ c: PipelineConfig, threads: Int = 2, part: PipelinePart? = nil, progress: Bool = false,
+                           log: (String) -> Void = { _ in }) throws -> PipelineSummary {
         var t0 = timespec(); clock_gettime(CLOCK_MONOTONIC, &t0)
         for p in c.inputs where access(p, R_OK) != 0 {
             throw ShardsError("input FASTA is missing or unreadable", path: p, hint: "paths in a pipeline are relative to the current directory")
         }
         // An output folder that holds another run's shards is never overwritten. A run marks the folder
         // with its config first; a rerun of the same config resumes, any other config is refused.
-        let provenancePath = c.out + "/genomeprep.json"
+        let provenancePath = c.out + (part.map { "/genomeprep.\($0.folder).json" } ?? "/genomeprep.json")
         let markerPath = c.out + "/genomeprep.run.json"
         if let d = try? Data(contentsOf: URL(fileURLWithPath: markerPath)), String(decoding: d, as: UTF8.self) != c.text {
             throw ShardsError("the output folder holds shards of a different run (its genomeprep.run.json has another config)",
@@ -83,6 +133,18 @@ public enum PipelineRunner {
         } else if access(c.out + "/train/index.json", F_OK) == 0 && access(markerPath, F_OK) != 0 {
             throw ShardsError("the output folder already holds shards but no genomeprep.json", path: c.out,
                               hint: "choose another shards.out, or delete the folder if you mean to replace it")
+        }
+        // Single-run shards and --part slices never share a folder.
+        for s in Split.allCases {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: c.out + "/" + s.name)) ?? []
+            if part == nil, let p = names.first(where: { $0.hasPrefix("part-") }) {
+                throw ShardsError("the output folder holds --part output (\(s.name)/\(p)); a run without --part would mix with it",
+                                  path: c.out, hint: "run `genome-prep merge \(c.out)` once every part is done, or choose another shards.out")
+            }
+            if part != nil, names.contains(where: { $0.hasPrefix("shard.") }) {
+                throw ShardsError("the output folder holds shards of a run without --part (\(s.name)/); parts would mix with them",
+                                  path: c.out, hint: "choose another shards.out for the parts")
+            }
         }
         try makeDirectory(c.out)
         if access(markerPath, F_OK) != 0 { try writeAtomically(Array(c.text.utf8), to: markerPath) }
@@ -130,21 +192,44 @@ public enum PipelineRunner {
         if ranks != nil { columns.append(MDSWriter.Column("pmi_rank", .ndarrayUInt16)) }
         let fractions = [1.0, c.val, c.test]
         let writers: [MDSWriter?] = try Split.allCases.map { s in
-            fractions[s.rawValue] > 0 ? try MDSWriter(directory: c.out + "/" + s.name, columns: columns, zstdLevel: c.zstdLevel, sizeLimit: c.sizeLimit) : nil
+            fractions[s.rawValue] > 0 ? try MDSWriter(directory: c.out + "/" + s.name + (part.map { "/" + $0.folder } ?? ""), columns: columns, zstdLevel: c.zstdLevel, sizeLimit: c.sizeLimit) : nil
         }
-        var out = RunOutput(encoder: TokenEncoder(tokenizer), writers: writers, wide: wide, ranks: ranks, source: "")
+        var out = RunOutput(encoder: TokenEncoder(tokenizer), writers: writers, wide: wide, ranks: ranks, source: "",
+                            part: part, seed: c.seed, block: c.splitBlock)
+        if progress {
+            // Contig lengths from each input's .fai, where there is one, give a percentage and an ETA.
+            var lengths: [String: Int] = [:]
+            var total = 0, known = true
+            for path in c.inputs {
+                if let (contigs, indexed) = try? ContigCatalog.indexed(path: path), indexed {
+                    for x in contigs { lengths[x.name, default: 0] += x.length; total += x.length }
+                } else { known = false }
+            }
+            out.contigLengths = lengths
+            out.progress = Progress(label: "run", total: known ? total : nil)
+        }
+        defer { out.progress?.finish() }
         for (i, w) in writers.enumerated() {
             if let w { out.skip[i] = try w.adoptExistingShards(); if out.skip[i] > 0 { log("resuming \(Split(rawValue: i)!.name): \(out.skip[i]) samples in complete shards") } }
         }
-        for path in c.inputs {
-            var one = o
-            one.inputs = [path]
-            out.source = path.split(separator: "/").last.map(String.init) ?? path
-            log("sharding \(out.source)")
-            let (s, back) = try WindowsJob.run(one, into: out)
-            out = back
-            for (k, v) in s.counts.dropped { out.summary.dropped[k, default: 0] += v }
+        do {
+            for path in c.inputs {
+                var one = o
+                one.inputs = [path]
+                out.source = path.split(separator: "/").last.map(String.init) ?? path
+                log("sharding \(out.source)" + (part.map { " (part \($0.text))" } ?? ""))
+                let (s, back) = try WindowsJob.run(one, into: out)
+                out = back
+                out.basesBefore += out.contigLengths[out.currentContig] ?? 0
+                out.currentContig = ""
+                for (k, v) in s.counts.dropped { out.summary.dropped[k, default: 0] += v }
+            }
+        } catch {
+            // Let the shards in flight land (they are complete files, adopted on resume), then report.
+            for w in writers { w?.stage.drain() }
+            throw error
         }
+        out.progress?.finish()
         var summary = out.summary
         var splitInfo = JSONObject()
         for (i, w) in writers.enumerated() {
@@ -160,6 +245,7 @@ public enum PipelineRunner {
         var p = JSONObject()
         p.add("config", .string(c.text))
         p.add("seed", .int(Int(c.seed)))
+        if let part { p.add("part", .string(part.text)) }
         p.add("tool", .string("genome-prep 0.1.0"))
         p.add("inputs", .array(try c.inputs.map { path in
             let f = try InputFingerprint.of(path: path)
