@@ -6,6 +6,9 @@ import Tokenize
 
 /// Runs `body`, printing a GenomePrep error (file, line, record, reason, hint) to stderr and exiting 1.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    // A file-size limit (ulimit -f) then fails the write with EFBIG, reported like a full disk,
+    // instead of killing the process.
+    signal(SIGXFSZ, SIG_IGN)
     do {
         return try body()
     } catch let e as GenomeIOError {

@@ -109,4 +109,53 @@ final class PipelineTests: XCTestCase {
         expect(charConfig.replacingOccurrences(of: "\"seed\": 5", with: "\"seed\": 6"), ["different run"], out: "shared")
         XCTAssertEqual(try String(contentsOfFile: dir.appendingPathComponent("shared/genomeprep.json").path, encoding: .utf8), before)
     }
+
+    /// (contig, start, strand, token bytes) of every sample of one split, sorted: a multiset to compare.
+    func samples(_ dir: String) throws -> [String] {
+        let r = try MDSReader(directory: dir)
+        return try (0..<r.sampleCount).map { i in
+            let x = try r.sample(i)
+            guard case .str(let c)? = x["contig"], case .int64(let s)? = x["start"], case .uint8(let st)? = x["strand"],
+                  case .u8(let ids)? = x["tokens"] else { XCTFail("columns"); return "" }
+            return "\(c) \(s) \(st) \(MDSHash.sha1.hex(ids))"
+        }.sorted()
+    }
+
+    func testPartsMergeToExactlyTheSamplesOfOneRun() throws {
+        let single = try PipelineConfig.load(path: try config(charConfig, out: "one"))
+        _ = try PipelineRunner.run(single)
+        let c = try PipelineConfig.load(path: try config(charConfig, out: "parts"))
+        // Part 1 is missing at first: merge refuses, naming it.
+        _ = try PipelineRunner.run(c, threads: 1, part: try PipelinePart(parsing: "0/3"))
+        _ = try PipelineRunner.run(c, threads: 2, part: try PipelinePart(parsing: "2/3"))
+        XCTAssertThrowsError(try PipelineMerge.merge(out: c.out)) { XCTAssertTrue("\($0)".contains("parts 1/3 are not finished"), "\($0)") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: c.out + "/train/index.json"))
+        _ = try PipelineRunner.run(c, part: try PipelinePart(parsing: "1/3"))
+        let m = try PipelineMerge.merge(out: c.out)
+        XCTAssertEqual(m.parts, 3)
+        for split in ["train", "val", "test"] {
+            let one = try samples(single.out + "/" + split), merged = try samples(c.out + "/" + split)
+            XCTAssertGreaterThan(one.count, 100)
+            XCTAssertEqual(one, merged, split)
+            XCTAssertEqual(m.samples[split], one.count)
+            var perPart = 0
+            for i in 0..<3 { perPart += try MDSReader(directory: c.out + "/\(split)/part-0000\(i)").sampleCount }
+            XCTAssertEqual(perPart, one.count)
+            XCTAssertEqual(try MDSReader(directory: c.out + "/" + split).verify(), one.count)
+        }
+        let index = try String(contentsOfFile: c.out + "/train/index.json", encoding: .utf8)
+        XCTAssertTrue(index.hasPrefix("{\"version\": 2, \"shards\": [") && index.contains("\"basename\": \"part-00002/shard.00000.mds.zstd\""))
+        let prov = try String(contentsOfFile: c.out + "/genomeprep.json", encoding: .utf8)
+        XCTAssertTrue(prov.contains("\"parts\": 3"), prov)
+        // Merging again is allowed and gives the same bytes.
+        _ = try PipelineMerge.merge(out: c.out)
+        XCTAssertEqual(try String(contentsOfFile: c.out + "/train/index.json", encoding: .utf8), index)
+        // Parts and single-run shards never share a folder.
+        XCTAssertThrowsError(try PipelineRunner.run(c)) { XCTAssertTrue("\($0)".contains("holds --part output"), "\($0)") }
+        XCTAssertThrowsError(try PipelineRunner.run(single, part: try PipelinePart(parsing: "0/2"))) {
+            XCTAssertTrue("\($0)".contains("run without --part"), "\($0)")
+        }
+        XCTAssertThrowsError(try PipelinePart(parsing: "3/3"))
+        XCTAssertThrowsError(try PipelinePart(parsing: "1-3"))
+    }
 }

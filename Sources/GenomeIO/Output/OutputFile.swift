@@ -76,9 +76,12 @@ public final class OutputFile {
             let r = Glibc.write(fd, b.baseAddress! + off, b.count - off)
             if r < 0 {
                 if errno == EINTR { continue }
-                throw GenomeIOError(.io, "write failed: \(String(cString: strerror(errno)))",
+                let e = errno
+                throw GenomeIOError(.io, "write failed: \(String(cString: strerror(e)))",
                                     at: InputLocation(path: path),
-                                    hint: errno == ENOSPC ? "the disk is full; nothing was left under the final name" : nil)
+                                    hint: e == ENOSPC || e == EFBIG || e == EDQUOT
+                                        ? "out of room (disk full, quota, or a file-size limit); nothing was left under the final name. Free space and run the same command again: a pipeline run resumes"
+                                        : nil)
             }
             off += r
         }
