@@ -30,6 +30,10 @@ public final class MDSWriter {
     let configJSON: [UInt8]
     let stage: ShardStage
     var shardsClosed = 0
+    /// Record-planned zstd (`RecordZstd`): the sorted index of the uint8 token column, and each
+    /// sample's (start, token start, token end) within `records`.
+    let literalColumn: Int?
+    var spans: [RecordSpan] = []
 
     /// - Parameters:
     ///   - columns: name and encoding of each column, in the order `write` receives values.
@@ -37,7 +41,7 @@ public final class MDSWriter {
     ///   - hashes: algorithms recorded for each file (sorted and unique, as MDSWriter requires).
     ///   - sizeLimit: an uncompressed shard is closed before it would grow past this many bytes.
     public init(directory: String, columns: [Column], zstdLevel: Int? = 3, hashes: [MDSHash] = [.sha1, .xxh3_64],
-                sizeLimit: Int = 64 << 20, inFlight: Int = 2) throws {
+                sizeLimit: Int = 64 << 20, inFlight: Int = 2, literalColumn: String? = nil) throws {
         guard !columns.isEmpty else { throw ShardsError("no columns") }
         guard Set(columns.map(\.name)).count == columns.count else { throw ShardsError("duplicate column names") }
         if let l = zstdLevel, !(1...22).contains(l) { throw ShardsError("zstd level \(l) is outside 1...22") }
@@ -46,6 +50,13 @@ public final class MDSWriter {
         let sorted = columns.enumerated().sorted { $0.element.name < $1.element.name }
         self.columns = sorted.map(\.element)
         self.order = sorted.map(\.offset)
+        if let name = literalColumn {
+            guard let k = self.columns.firstIndex(where: { $0.name == name }), self.columns[k].encoding == .ndarrayUInt8 else {
+                throw ShardsError("record-planned zstd needs a column '\(name)' of ndarray:uint8 (character tokens)")
+            }
+            guard zstdLevel != nil else { throw ShardsError("record-planned zstd needs a zstd level") }
+            self.literalColumn = k
+        } else { self.literalColumn = nil }
         self.zstdLevel = zstdLevel
         self.hashes = hashes.sorted { $0.rawValue < $1.rawValue }
         self.sizeLimit = sizeLimit
@@ -92,9 +103,16 @@ public final class MDSWriter {
         for (k, c) in columns.enumerated() where c.encoding.fixedSize == nil {
             withUnsafeBytes(of: UInt32(payloads[k].count).littleEndian) { rec.append(contentsOf: $0) }
         }
-        for p in payloads { rec.append(contentsOf: p) }
+        var tokenAt = 0, tokenCount = 0
+        for (k, p) in payloads.enumerated() {
+            if k == literalColumn, case .u8(let a) = values[order[k]] { tokenAt = rec.count + p.count - a.count; tokenCount = a.count }
+            rec.append(contentsOf: p)
+        }
         let headerAfter = 4 + 4 * (offsets.count + 2) + configJSON.count
         if !offsets.isEmpty && headerAfter + records.count + rec.count > sizeLimit { try flushShard() }
+        if literalColumn != nil {
+            spans.append(RecordSpan(start: records.count, tokenStart: records.count + tokenAt, tokenEnd: records.count + tokenAt + tokenCount))
+        }
         offsets.append(records.count)
         records.append(contentsOf: rec)
         samplesWritten += 1
@@ -115,7 +133,12 @@ public final class MDSWriter {
         raw.append(contentsOf: configJSON)
         raw.append(contentsOf: records)
         let rawName = "shard.\(String(shardsClosed).leftPad(5)).mds"
-        try stage.submit(index: shardsClosed, rawName: rawName, raw: raw, samples: n)
+        var plan: [RecordSpan]? = nil
+        if literalColumn != nil {
+            plan = spans.map { RecordSpan(start: base + $0.start, tokenStart: base + $0.tokenStart, tokenEnd: base + $0.tokenEnd) }
+            spans.removeAll(keepingCapacity: true)
+        }
+        try stage.submit(index: shardsClosed, rawName: rawName, raw: raw, samples: n, plan: plan)
         shardsClosed += 1
         offsets.removeAll(keepingCapacity: true)
         records.removeAll(keepingCapacity: true)
@@ -214,7 +237,7 @@ final class ShardStage: @unchecked Sendable {
 
     func adopt(index: Int, entry: JSONValue) { lock.sync { entries[index] = entry } }
 
-    func submit(index: Int, rawName: String, raw: [UInt8], samples: Int) throws {
+    func submit(index: Int, rawName: String, raw: [UInt8], samples: Int, plan: [RecordSpan]?) throws {
         try checkFailure()
         slots.wait()
         group.enter()
@@ -225,7 +248,7 @@ final class ShardStage: @unchecked Sendable {
                 entry.add("raw_data", MDSWriter.fileInfo(rawName, raw, hashes: hashes))
                 entry.add("samples", .int(samples))
                 if let level = zstdLevel {
-                    let zip = try MDSWriter.zstd(raw, level: level)
+                    let zip = try plan.map { try RecordZstd.compress(raw, records: $0, level: level) } ?? MDSWriter.zstd(raw, level: level)
                     entry.add("zip_data", MDSWriter.fileInfo(rawName + ".zstd", zip, hashes: hashes))
                     try writeAtomically(zip, to: directory + "/" + rawName + ".zstd")
                 } else {

@@ -83,6 +83,46 @@ final class MDSTests: XCTestCase {
         XCTAssertEqual(py.trimmingCharacters(in: .whitespacesAndNewlines), "2 \(r.shards.count) True")
     }
 
+    /// Record-planned zstd: every frame is ordinary zstd (the zstd CLI decodes it to the raw shard and finds
+    /// the content size in its header), samples read back unchanged, and on real DNA it is smaller than
+    /// zstd's own level-3 search over the same raw shard.
+    func testRecordPlannedZstdIsOrdinaryZstdAndSmallerOnDNA() throws {
+        let genome = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("data/lambda_phage.fa.gz").path
+        let (st0, text) = try sh("gzip -dc '\(genome)' | grep -v '>' | tr -d '\\n'")
+        XCTAssertEqual(st0, 0)
+        let bases = Array(text.utf8)
+        XCTAssertEqual(bases.count, 48502)
+        let lut: [UInt8: UInt8] = [65: 5, 67: 6, 71: 7, 84: 8]
+        let cols = columns + [MDSWriter.Column("strand", .uint8)]
+        let w = try MDSWriter(directory: dir.path, columns: cols, zstdLevel: 3, sizeLimit: 20_000, literalColumn: "tokens")
+        var want: [[String: MDSValue]] = []
+        for (i, start) in stride(from: 0, to: bases.count - 500, by: 500).enumerated() {   // tiled, as a pipeline writes
+            let toks = bases[start..<(start + 500 - i % 3)].map { lut[$0] ?? 9 }   // lengths vary: 500, 499, 498
+            let v: [MDSValue] = [.u8(toks), .str(i < 50 ? "lambda" : "lambda-second-half"), .int64(Int64(start)), .uint8(UInt8(i % 2))]
+            try w.write(v)
+            want.append(["tokens": v[0], "contig": v[1], "start": v[2], "strand": v[3]])
+        }
+        try w.finish()
+        let r = try MDSReader(directory: dir.path)
+        XCTAssertEqual(r.sampleCount, want.count)
+        XCTAssertGreaterThan(r.shards.count, 2)
+        for i in 0..<want.count { XCTAssertEqual(try r.sample(i), want[i], "sample \(i)") }
+        XCTAssertEqual(try r.verify(), want.count)
+        var planned = 0, searched = 0
+        for (k, s) in r.shards.enumerated() {
+            let zip = dir.appendingPathComponent(s.zipName!).path
+            let rawPath = dir.appendingPathComponent("raw\(k)").path
+            let (st1, log) = try sh("zstd -q -d -c '\(zip)' > '\(rawPath)' && zstd -lv '\(zip)' | grep -c 'Decompressed Size'")
+            XCTAssertEqual(st1, 0, log)
+            XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: rawPath))), try r.rawShard(k))
+            let (st2, size) = try sh("zstd -3 -q -c '\(rawPath)' | wc -c")
+            XCTAssertEqual(st2, 0)
+            planned += s.zipBytes!; searched += Int(size.trimmingCharacters(in: .whitespacesAndNewlines))!
+        }
+        XCTAssertLessThan(planned, searched, "record-planned \(planned) bytes vs zstd -3 \(searched)")
+    }
+
     func testVerifyNamesTheDamagedShardAndRefusesNewerIndex() throws {
         let w = try MDSWriter(directory: dir.path, columns: columns, zstdLevel: 3, sizeLimit: 4_000)
         for i in 0..<200 { try w.write([.u8(Array(repeating: UInt8(i % 250), count: 50)), .str("c"), .int64(Int64(i))]) }

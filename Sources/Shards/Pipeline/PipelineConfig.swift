@@ -25,6 +25,9 @@ public struct PipelineConfig: Sendable {
     public var out: String
     public var sizeLimit = 64 << 20
     public var zstdLevel: Int? = 3
+    /// "records": token bytes coded as zstd literals, the rest matched to the previous sample (`RecordZstd`);
+    /// "search": zstd's own match search; "auto": records for character tokens, search otherwise.
+    public var zstdMode = "auto"
     /// The config's own bytes (recorded in provenance; a different config refuses to reuse an output folder).
     public var text = ""
 
@@ -33,7 +36,7 @@ public struct PipelineConfig: Sendable {
         "windows": ["window", "stride", "maxNFraction", "softMask", "strand", "seed", "val", "test", "splitBlock"],
         "tokenizer": ["kind", "k", "offset", "vocabSize", "minFrequency"],
         "pmi": ["maxK", "minCount"],
-        "shards": ["out", "sizeLimit", "zstdLevel"],
+        "shards": ["out", "sizeLimit", "zstdLevel", "zstdMode"],
     ]
 
     public static func load(path: String) throws -> PipelineConfig {
@@ -114,6 +117,13 @@ public struct PipelineConfig: Sendable {
         c.sizeLimit = try int(sh, "sizeLimit", "shards.sizeLimit") ?? c.sizeLimit
         if let z = sh["zstdLevel"] {
             if z == .null { c.zstdLevel = nil } else { c.zstdLevel = try int(sh, "zstdLevel", "shards.zstdLevel") }
+        }
+        if let m = try str(sh, "zstdMode", "shards.zstdMode") {
+            guard ["auto", "records", "search"].contains(m) else { throw bad("shards.zstdMode", "auto, records or search") }
+            if m == "records" && c.tokenizer != .char {
+                throw ShardsError("shards.zstdMode 'records' codes character tokens (tokenizer.kind \"char\"); use auto or search", path: path)
+            }
+            c.zstdMode = m
         }
         // Relative paths are relative to the current directory, as on the command line.
         return c

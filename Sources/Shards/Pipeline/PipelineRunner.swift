@@ -191,8 +191,10 @@ public enum PipelineRunner {
                        MDSWriter.Column("start", .int64), MDSWriter.Column("strand", .uint8), MDSWriter.Column("source", .str)]
         if ranks != nil { columns.append(MDSWriter.Column("pmi_rank", .ndarrayUInt16)) }
         let fractions = [1.0, c.val, c.test]
+        let recordPlan = c.zstdLevel != nil && !wide && (c.zstdMode == "records" || (c.zstdMode == "auto" && c.tokenizer == .char))
         let writers: [MDSWriter?] = try Split.allCases.map { s in
-            fractions[s.rawValue] > 0 ? try MDSWriter(directory: c.out + "/" + s.name + (part.map { "/" + $0.folder } ?? ""), columns: columns, zstdLevel: c.zstdLevel, sizeLimit: c.sizeLimit) : nil
+            fractions[s.rawValue] > 0 ? try MDSWriter(directory: c.out + "/" + s.name + (part.map { "/" + $0.folder } ?? ""), columns: columns,
+                                                      zstdLevel: c.zstdLevel, sizeLimit: c.sizeLimit, literalColumn: recordPlan ? "tokens" : nil) : nil
         }
         var out = RunOutput(encoder: TokenEncoder(tokenizer), writers: writers, wide: wide, ranks: ranks, source: "",
                             part: part, seed: c.seed, block: c.splitBlock)
