@@ -47,7 +47,7 @@ enum MDSCodec {
             else { out.append((1 << 2) | 2); le(UInt32(n)) }
         }
         switch (e, v) {
-        case (.str, .str(let s)): out.append(contentsOf: Array(s.utf8))
+        case (.str, .str(let s)): out.append(contentsOf: s.utf8)
         case (.int64, .int64(let x)): le(x)
         case (.uint8, .uint8(let x)): out.append(x)
         case (.ndarrayUInt8, .u8(let a)):
@@ -61,6 +61,23 @@ enum MDSCodec {
             shape(a.count); for x in a { le(x) }
         default:
             throw ShardsError("value \(v) does not match the column encoding \(e.rawValue)")
+        }
+    }
+
+    /// The payload size `encode` will write; checks the value against the encoding first.
+    static func size(_ v: MDSValue, as e: MDSEncoding) throws -> Int {
+        func nd(_ n: Int, _ item: Int) throws -> Int {
+            guard n > 0 else { throw ShardsError("empty arrays cannot be written (MDSWriter refuses them)") }
+            return 1 + (n < 256 ? 1 : (n < 65_536 ? 2 : 4)) + n * item
+        }
+        switch (e, v) {
+        case (.str, .str(let s)): return s.utf8.count
+        case (.int64, .int64): return 8
+        case (.uint8, .uint8): return 1
+        case (.ndarrayUInt8, .u8(let a)): return try nd(a.count, 1)
+        case (.ndarrayUInt16, .u16(let a)): return try nd(a.count, 2)
+        case (.ndarrayUInt32, .u32(let a)): return try nd(a.count, 4)
+        default: throw ShardsError("value \(v) does not match the column encoding \(e.rawValue)")
         }
     }
 

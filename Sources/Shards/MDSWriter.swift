@@ -34,6 +34,7 @@ public final class MDSWriter {
     /// sample's (start, token start, token end) within `records`.
     let literalColumn: Int?
     var spans: [RecordSpan] = []
+    var sizes: [Int]
 
     /// - Parameters:
     ///   - columns: name and encoding of each column, in the order `write` receives values.
@@ -50,6 +51,7 @@ public final class MDSWriter {
         let sorted = columns.enumerated().sorted { $0.element.name < $1.element.name }
         self.columns = sorted.map(\.element)
         self.order = sorted.map(\.offset)
+        sizes = Array(repeating: 0, count: columns.count)
         if let name = literalColumn {
             guard let k = self.columns.firstIndex(where: { $0.name == name }), self.columns[k].encoding == .ndarrayUInt8 else {
                 throw ShardsError("record-planned zstd needs a column '\(name)' of ndarray:uint8 (character tokens)")
@@ -89,64 +91,59 @@ public final class MDSWriter {
         return o
     }
 
-    /// Adds one sample (values in the order of the `columns` given to `init`).
+    /// Adds one sample (values in the order of the `columns` given to `init`). Encodes straight into
+    /// the shard's record buffer: no per-sample allocation.
     public func write(_ values: [MDSValue]) throws {
         guard values.count == columns.count else { throw ShardsError("sample has \(values.count) values for \(columns.count) columns") }
-        var rec: [UInt8] = []
-        var payloads: [[UInt8]] = []
+        var size = 0
         for (k, c) in columns.enumerated() {
-            var p: [UInt8] = []
-            try MDSCodec.encode(values[order[k]], as: c.encoding, into: &p)
-            if let size = c.encoding.fixedSize, p.count != size { throw ShardsError("column \(c.name): \(p.count) bytes, fixed size \(size)") }
-            payloads.append(p)
-        }
-        for (k, c) in columns.enumerated() where c.encoding.fixedSize == nil {
-            withUnsafeBytes(of: UInt32(payloads[k].count).littleEndian) { rec.append(contentsOf: $0) }
-        }
-        var tokenAt = 0, tokenCount = 0
-        for (k, p) in payloads.enumerated() {
-            if k == literalColumn, case .u8(let a) = values[order[k]] { tokenAt = rec.count + p.count - a.count; tokenCount = a.count }
-            rec.append(contentsOf: p)
+            let n = try MDSCodec.size(values[order[k]], as: c.encoding)
+            if let fixed = c.encoding.fixedSize, n != fixed { throw ShardsError("column \(c.name): \(n) bytes, fixed size \(fixed)") }
+            sizes[k] = n
+            size += n + (c.encoding.fixedSize == nil ? 4 : 0)
         }
         let headerAfter = 4 + 4 * (offsets.count + 2) + configJSON.count
-        if !offsets.isEmpty && headerAfter + records.count + rec.count > sizeLimit { try flushShard() }
-        if literalColumn != nil {
-            spans.append(RecordSpan(start: records.count, tokenStart: records.count + tokenAt, tokenEnd: records.count + tokenAt + tokenCount))
+        if !offsets.isEmpty && headerAfter + records.count + size > sizeLimit { try flushShard() }
+        let start = records.count
+        for (k, c) in columns.enumerated() where c.encoding.fixedSize == nil {
+            withUnsafeBytes(of: UInt32(sizes[k]).littleEndian) { records.append(contentsOf: $0) }
         }
-        offsets.append(records.count)
-        records.append(contentsOf: rec)
+        var tokenAt = 0, tokenCount = 0
+        for k in columns.indices {
+            let v = values[order[k]]
+            if k == literalColumn, case .u8(let a) = v { tokenAt = records.count + sizes[k] - a.count; tokenCount = a.count }
+            do { try MDSCodec.encode(v, as: columns[k].encoding, into: &records) } catch {
+                records.removeLast(records.count - start); throw error
+            }
+        }
+        if literalColumn != nil { spans.append(RecordSpan(start: start, tokenStart: tokenAt, tokenEnd: tokenAt + tokenCount)) }
+        offsets.append(start)
         samplesWritten += 1
     }
 
-    /// Closes the current shard (if it holds samples) and records its index entry.
+    /// Closes the current shard (if it holds samples) and hands it to the compress-and-write stage; the
+    /// record buffer goes with it and a recycled one comes back, so steady state allocates nothing.
     public func flushShard() throws {
         guard !offsets.isEmpty else { return }
         let n = offsets.count
-        var raw: [UInt8] = []
-        raw.reserveCapacity(4 + 4 * (n + 1) + configJSON.count + records.count)
-        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { raw.append(contentsOf: $0) } }
-        u32(n)
-        let base = 4 + 4 * (n + 1) + configJSON.count
-        guard base + records.count < (1 << 32) else { throw ShardsError("shard would exceed 4 GiB") }
-        for o in offsets { u32(base + o) }
-        u32(base + records.count)
-        raw.append(contentsOf: configJSON)
-        raw.append(contentsOf: records)
+        guard 4 + 4 * (n + 1) + configJSON.count + records.count < (1 << 32) else { throw ShardsError("shard would exceed 4 GiB") }
         let rawName = "shard.\(String(shardsClosed).leftPad(5)).mds"
-        var plan: [RecordSpan]? = nil
-        if literalColumn != nil {
-            plan = spans.map { RecordSpan(start: base + $0.start, tokenStart: base + $0.tokenStart, tokenEnd: base + $0.tokenEnd) }
-            spans.removeAll(keepingCapacity: true)
-        }
-        try stage.submit(index: shardsClosed, rawName: rawName, raw: raw, samples: n, plan: plan)
+        let job = ShardStage.Job(index: shardsClosed, rawName: rawName, config: configJSON, offsets: offsets, records: records,
+                                 plan: literalColumn != nil ? spans : nil)
+        records = stage.recycledRecords()
+        try stage.submit(job)
         shardsClosed += 1
         offsets.removeAll(keepingCapacity: true)
-        records.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
     }
 
     func fileInfo(_ name: String, _ bytes: [UInt8]) -> JSONValue { MDSWriter.fileInfo(name, bytes, hashes: hashes) }
 
     static func fileInfo(_ name: String, _ bytes: [UInt8], hashes: [MDSHash]) -> JSONValue {
+        bytes.withUnsafeBufferPointer { fileInfo(name, $0, hashes: hashes) }
+    }
+
+    static func fileInfo(_ name: String, _ bytes: UnsafeBufferPointer<UInt8>, hashes: [MDSHash]) -> JSONValue {
         var h = JSONObject()
         for a in hashes { h.add(a.rawValue, .string(a.hex(bytes))) }
         var o = JSONObject()
@@ -156,12 +153,19 @@ public final class MDSWriter {
 
     /// One zstd frame with its content size in the header (what python-zstd's reader needs).
     static func zstd(_ raw: [UInt8], level: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        let n = try zstd(raw, level: level, into: &out)
+        out.removeLast(out.count - n)
+        return out
+    }
+
+    /// Compresses into `out` (grown to the bound when needed, reused otherwise); returns the frame size.
+    static func zstd(_ raw: [UInt8], level: Int, into out: inout [UInt8]) throws -> Int {
         let bound = ZSTD_compressBound(raw.count)
-        var out = [UInt8](repeating: 0, count: bound)
+        if out.count < bound { out = [UInt8](repeating: 0, count: bound) }
         let n = out.withUnsafeMutableBytes { o in raw.withUnsafeBytes { i in ZSTD_compress(o.baseAddress, bound, i.baseAddress, raw.count, Int32(level)) } }
         if ZSTD_isError(n) != 0 { throw ShardsError("zstd: \(String(cString: ZSTD_getErrorName(n)))") }
-        out.removeLast(bound - n)
-        return out
+        return n
     }
 
     /// Resume support: adopts the complete shards an interrupted run left (shard.00000, .00001, … in
@@ -217,6 +221,14 @@ public final class MDSWriter {
 /// semaphore. The first failure (a full disk, say) is kept and thrown by the writer's next call, and
 /// `index.json` is then never written, so the folder never looks complete.
 final class ShardStage: @unchecked Sendable {
+    struct Job: Sendable {
+        var index: Int
+        var rawName: String
+        var config: [UInt8]
+        var offsets: [Int]
+        var records: [UInt8]
+        var plan: [RecordSpan]?     // spans relative to `records`
+    }
     let directory: String
     let entryBase: JSONObject
     let zstdLevel: Int?
@@ -227,6 +239,9 @@ final class ShardStage: @unchecked Sendable {
     let lock = DispatchQueue(label: "genomeprep.mds.state")
     var entries: [Int: JSONValue] = [:]
     var failure: (any Error)?
+    /// Buffers kept between shards: record buffers for the writer, (raw, zip) pairs for the workers.
+    var freeRecords: [[UInt8]] = []
+    var freeBuffers: [([UInt8], [UInt8])] = []
 
     init(directory: String, entryBase: JSONObject, zstdLevel: Int?, hashes: [MDSHash], inFlight: Int) {
         self.directory = directory; self.entryBase = entryBase; self.zstdLevel = zstdLevel; self.hashes = hashes
@@ -237,26 +252,51 @@ final class ShardStage: @unchecked Sendable {
 
     func adopt(index: Int, entry: JSONValue) { lock.sync { entries[index] = entry } }
 
-    func submit(index: Int, rawName: String, raw: [UInt8], samples: Int, plan: [RecordSpan]?) throws {
+    func recycledRecords() -> [UInt8] {
+        var r = lock.sync { freeRecords.popLast() } ?? []
+        r.removeAll(keepingCapacity: true)
+        return r
+    }
+
+    func submit(_ job: Job) throws {
         try checkFailure()
         slots.wait()
         group.enter()
         queue.async { [self] in
             defer { slots.signal(); group.leave() }
+            var (raw, zip) = lock.sync { freeBuffers.popLast() } ?? ([], [])
             do {
+                // The shard: u32 n, u32 offsets[n + 1], the config JSON, the records.
+                let n = job.offsets.count
+                let base = 4 + 4 * (n + 1) + job.config.count
+                raw.removeAll(keepingCapacity: true)
+                raw.reserveCapacity(base + job.records.count)
+                func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { raw.append(contentsOf: $0) } }
+                u32(n)
+                for o in job.offsets { u32(base + o) }
+                u32(base + job.records.count)
+                raw.append(contentsOf: job.config)
+                raw.append(contentsOf: job.records)
+                lock.sync { freeRecords.append(job.records) }
+
                 var entry = entryBase
-                entry.add("raw_data", MDSWriter.fileInfo(rawName, raw, hashes: hashes))
-                entry.add("samples", .int(samples))
+                entry.add("raw_data", MDSWriter.fileInfo(job.rawName, raw, hashes: hashes))
+                entry.add("samples", .int(n))
                 if let level = zstdLevel {
-                    let zip = try plan.map { try RecordZstd.compress(raw, records: $0, level: level) } ?? MDSWriter.zstd(raw, level: level)
-                    entry.add("zip_data", MDSWriter.fileInfo(rawName + ".zstd", zip, hashes: hashes))
-                    try writeAtomically(zip, to: directory + "/" + rawName + ".zstd")
+                    let plan = job.plan.map { $0.map { RecordSpan(start: base + $0.start, tokenStart: base + $0.tokenStart, tokenEnd: base + $0.tokenEnd) } }
+                    let size = try plan.map { try RecordZstd.compress(raw, records: $0, level: level, into: &zip) }
+                        ?? MDSWriter.zstd(raw, level: level, into: &zip)
+                    try zip.withUnsafeBufferPointer { z in
+                        let frame = UnsafeBufferPointer(rebasing: z[0..<size])
+                        entry.add("zip_data", MDSWriter.fileInfo(job.rawName + ".zstd", frame, hashes: hashes))
+                        try writeAtomically(UnsafeRawBufferPointer(frame), to: directory + "/" + job.rawName + ".zstd")
+                    }
                 } else {
                     entry.add("zip_data", .null)
-                    try writeAtomically(raw, to: directory + "/" + rawName)
+                    try raw.withUnsafeBytes { try writeAtomically($0, to: directory + "/" + job.rawName) }
                 }
                 let done = entry
-                lock.sync { entries[index] = .object(done) }
+                lock.sync { entries[job.index] = .object(done); freeBuffers.append((raw, zip)) }
             } catch {
                 lock.sync { if failure == nil { failure = error } }
             }
@@ -280,9 +320,13 @@ final class ShardStage: @unchecked Sendable {
 }
 
 func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    try bytes.withUnsafeBytes { try writeAtomically($0, to: path) }
+}
+
+func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
     do {
         let f = try OutputFile(path: path)
-        do { try bytes.withUnsafeBytes { try f.write($0) }; try f.commit() } catch { f.abandon(); throw error }
+        do { try f.write(bytes); try f.commit() } catch { f.abandon(); throw error }
     } catch let e as GenomeIOError {
         throw ShardsError(e.message, path: path, hint: e.hint)
     }

@@ -54,6 +54,14 @@ enum RecordZstd {
     }
 
     static func compress(_ raw: [UInt8], records: [RecordSpan], level: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        let n = try compress(raw, records: records, level: level, into: &out)
+        out.removeLast(out.count - n)
+        return out
+    }
+
+    /// Compresses into `out` (grown to the bound when needed, reused otherwise); returns the frame size.
+    static func compress(_ raw: [UInt8], records: [RecordSpan], level: Int, into out: inout [UInt8]) throws -> Int {
         guard let cctx = ZSTD_createCCtx() else { throw ShardsError("zstd: cannot create a compression context") }
         defer { ZSTD_freeCCtx(cctx) }
         func set(_ p: ZSTD_cParameter, _ v: Int32) throws {
@@ -68,15 +76,14 @@ enum RecordZstd {
         return try raw.withUnsafeBufferPointer { src in
             let seqs = sequences(src, records: records)
             let bound = ZSTD_compressBound(raw.count)
-            var out = [UInt8](repeating: 0, count: bound)
+            if out.count < bound { out = [UInt8](repeating: 0, count: bound) }
             let n = out.withUnsafeMutableBytes { o in
                 seqs.withUnsafeBufferPointer { s in
                     ZSTD_compressSequences(cctx, o.baseAddress, bound, s.baseAddress, s.count, src.baseAddress, src.count)
                 }
             }
             if ZSTD_isError(n) != 0 { throw ShardsError("zstd: \(String(cString: ZSTD_getErrorName(n)))") }
-            out.removeLast(bound - n)
-            return out
+            return n
         }
     }
 }

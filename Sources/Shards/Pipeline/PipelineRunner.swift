@@ -1,3 +1,4 @@
+import Dispatch
 import FoundationEssentials
 import GenomeIO
 import Glibc
@@ -92,7 +93,11 @@ struct RunOutput: WindowOutput {
         if skip[split.rawValue] > 0 { skip[split.rawValue] -= 1; return }
         ids.removeAll(keepingCapacity: true)
         encoder.encode(codes, into: &ids)
-        let tokens: MDSValue = wide ? .u16(ids.map { UInt16($0) }) : .u8(ids.map { UInt8($0) })
+        let n = ids.count
+        let tokens: MDSValue = ids.withUnsafeBufferPointer { p in
+            wide ? .u16([UInt16](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = UInt16(truncatingIfNeeded: p[i]) }; c = n })
+                 : .u8([UInt8](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = UInt8(truncatingIfNeeded: p[i]) }; c = n })
+        }
         var values: [MDSValue] = [tokens, .str(contig), .int64(Int64(start)), .uint8(strand.rawValue), .str(source)]
         if let ranks {
             // Per-token PMI rank (k-mer id = 5 + code); [UNK] and specials get the worst rank.
@@ -101,6 +106,25 @@ struct RunOutput: WindowOutput {
         }
         try w.write(values)
         summary.tokens += ids.count
+    }
+}
+
+/// Computes the inputs' fingerprints on a Dispatch queue while the run goes on.
+final class FingerprintTask: @unchecked Sendable {
+    let group = DispatchGroup()
+    var result: Result<[InputFingerprint], any Error> = .success([])
+
+    init(paths: [String]) {
+        group.enter()
+        DispatchQueue.global().async { [self] in
+            result = Result { try paths.map { try InputFingerprint.of(path: $0) } }
+            group.leave()
+        }
+    }
+
+    func wait() throws -> [InputFingerprint] {
+        group.wait()
+        return try result.get()
     }
 }
 
@@ -146,6 +170,8 @@ public enum PipelineRunner {
                                   path: c.out, hint: "choose another shards.out for the parts")
             }
         }
+        // The inputs' checksums (for provenance) are one more pass over each file: done on the side.
+        let fingerprints = FingerprintTask(paths: c.inputs)
         try makeDirectory(c.out)
         if access(markerPath, F_OK) != 0 { try writeAtomically(Array(c.text.utf8), to: markerPath) }
 
@@ -181,7 +207,7 @@ public enum PipelineRunner {
             po.maxK = pmi.maxK; po.minCount = pmi.minCount; po.rankN = 6
             po.tablePath = c.out + "/pmi.rank6.bin"
             _ = try PMIJob.run(po)
-            let table = try PMIRankTable.load(path: po.tablePath!, expect: po.settings(fingerprints: try c.inputs.map { try InputFingerprint.of(path: $0) }))
+            let table = try PMIRankTable.load(path: po.tablePath!, expect: po.settings(fingerprints: try fingerprints.wait()))
             ranks = table.ranks
             pmiFingerprint = MDSHash.sha1.hex(table.serialized())
         }
@@ -249,8 +275,7 @@ public enum PipelineRunner {
         p.add("seed", .int(Int(c.seed)))
         if let part { p.add("part", .string(part.text)) }
         p.add("tool", .string("genome-prep 0.1.0"))
-        p.add("inputs", .array(try c.inputs.map { path in
-            let f = try InputFingerprint.of(path: path)
+        p.add("inputs", .array(try fingerprints.wait().map { f in
             var x = JSONObject(); x.add("name", .string(f.name)); x.add("bytes", .int(f.bytes)); x.add("crc32", .string(f.crc32)); return .object(x)
         }))
         let tokJSON = Array(HFTokenizerJSON.export(tokenizer).utf8)
