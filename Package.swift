@@ -26,7 +26,8 @@ let package = Package(
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]), // xxh3_64 for MDS hashes
         // Core libraries: no ArgumentParser, no print(), no exit().
         .target(name: "GenomeIO", dependencies: ["CHTSlib", "CZlib"]),
-        .target(name: "CKernels"),   // the one C loop: prefetching random increments
+        // The C loops: prefetching random increments; CRC-32 through libdeflate (PCLMUL, ~10x zlib's).
+        .target(name: "CKernels", linkerSettings: [.linkedLibrary("deflate")]),
         .target(name: "Tokenize", dependencies: ["GenomeIO", "CZlib", "CKernels"]),
         .target(name: "Shards", dependencies: ["GenomeIO", "Tokenize", "CZstd", "CCrypto", "CXXHash"]),
         .target(name: "Trainer", dependencies: ["Shards", "COpenBLAS"]),

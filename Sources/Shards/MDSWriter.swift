@@ -128,7 +128,7 @@ public final class MDSWriter {
         let n = offsets.count
         guard 4 + 4 * (n + 1) + configJSON.count + records.count < (1 << 32) else { throw ShardsError("shard would exceed 4 GiB") }
         let rawName = "shard.\(String(shardsClosed).leftPad(5)).mds"
-        let job = ShardStage.Job(index: shardsClosed, rawName: rawName, config: configJSON, offsets: offsets, records: records,
+        let job = ShardStage.Job(index: shardsClosed, rawName: rawName, config: configJSON, offsets: offsets, records: ShardStage.Bytes(records),
                                  plan: literalColumn != nil ? spans : nil)
         records = stage.recycledRecords()
         try stage.submit(job)
@@ -221,12 +221,18 @@ public final class MDSWriter {
 /// semaphore. The first failure (a full disk, say) is kept and thrown by the writer's next call, and
 /// `index.json` is then never written, so the folder never looks complete.
 final class ShardStage: @unchecked Sendable {
+    /// A byte buffer passed between the writer and the workers by reference, so that the array inside
+    /// stays uniquely owned and keeps its pages when reused.
+    final class Bytes: @unchecked Sendable {
+        var bytes: [UInt8]
+        init(_ b: [UInt8]) { bytes = b }
+    }
     struct Job: Sendable {
         var index: Int
         var rawName: String
         var config: [UInt8]
         var offsets: [Int]
-        var records: [UInt8]
+        var records: Bytes
         var plan: [RecordSpan]?     // spans relative to `records`
     }
     let directory: String
@@ -240,7 +246,7 @@ final class ShardStage: @unchecked Sendable {
     var entries: [Int: JSONValue] = [:]
     var failure: (any Error)?
     /// Buffers kept between shards: record buffers for the writer, (raw, zip) pairs for the workers.
-    var freeRecords: [[UInt8]] = []
+    var freeRecords: [Bytes] = []
     var freeBuffers: [([UInt8], [UInt8])] = []
 
     init(directory: String, entryBase: JSONObject, zstdLevel: Int?, hashes: [MDSHash], inFlight: Int) {
@@ -253,7 +259,9 @@ final class ShardStage: @unchecked Sendable {
     func adopt(index: Int, entry: JSONValue) { lock.sync { entries[index] = entry } }
 
     func recycledRecords() -> [UInt8] {
-        var r = lock.sync { freeRecords.popLast() } ?? []
+        guard let box = lock.sync(execute: { freeRecords.popLast() }) else { return [] }
+        var r = box.bytes
+        box.bytes = []
         r.removeAll(keepingCapacity: true)
         return r
     }
@@ -269,15 +277,16 @@ final class ShardStage: @unchecked Sendable {
                 // The shard: u32 n, u32 offsets[n + 1], the config JSON, the records.
                 let n = job.offsets.count
                 let base = 4 + 4 * (n + 1) + job.config.count
+                let records = job.records
                 raw.removeAll(keepingCapacity: true)
-                raw.reserveCapacity(base + job.records.count)
+                raw.reserveCapacity(base + records.bytes.count)
                 func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { raw.append(contentsOf: $0) } }
                 u32(n)
                 for o in job.offsets { u32(base + o) }
-                u32(base + job.records.count)
+                u32(base + records.bytes.count)
                 raw.append(contentsOf: job.config)
-                raw.append(contentsOf: job.records)
-                lock.sync { freeRecords.append(job.records) }
+                records.bytes.withUnsafeBytes { raw.append(contentsOf: $0) }
+                lock.sync { freeRecords.append(records) }
 
                 var entry = entryBase
                 entry.add("raw_data", MDSWriter.fileInfo(job.rawName, raw, hashes: hashes))

@@ -8,4 +8,7 @@
 /// reason this loop is in C.
 void gp_increment_all(uint32_t *table, const uint32_t *idx, size_t n);
 
+/* CRC-32 (the zlib/gzip polynomial) of len bytes, continuing from crc (0 to start), via libdeflate. */
+uint32_t gp_crc32(uint32_t crc, const void *buf, size_t len);
+
 #endif

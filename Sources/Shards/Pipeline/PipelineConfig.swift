@@ -28,6 +28,8 @@ public struct PipelineConfig: Sendable {
     /// "records": token bytes coded as zstd literals, the rest matched to the previous sample (`RecordZstd`);
     /// "search": zstd's own match search; "auto": records for character tokens, search otherwise.
     public var zstdMode = "auto"
+    /// Hashes recorded for every shard file (MDS allows any of sha1, xxh3_64, ...; none is required).
+    public var hashes: [MDSHash] = [.xxh3_64]
     /// The config's own bytes (recorded in provenance; a different config refuses to reuse an output folder).
     public var text = ""
 
@@ -36,7 +38,7 @@ public struct PipelineConfig: Sendable {
         "windows": ["window", "stride", "maxNFraction", "softMask", "strand", "seed", "val", "test", "splitBlock"],
         "tokenizer": ["kind", "k", "offset", "vocabSize", "minFrequency"],
         "pmi": ["maxK", "minCount"],
-        "shards": ["out", "sizeLimit", "zstdLevel", "zstdMode"],
+        "shards": ["out", "sizeLimit", "zstdLevel", "zstdMode", "hashes"],
     ]
 
     public static func load(path: String) throws -> PipelineConfig {
@@ -117,6 +119,14 @@ public struct PipelineConfig: Sendable {
         c.sizeLimit = try int(sh, "sizeLimit", "shards.sizeLimit") ?? c.sizeLimit
         if let z = sh["zstdLevel"] {
             if z == .null { c.zstdLevel = nil } else { c.zstdLevel = try int(sh, "zstdLevel", "shards.zstdLevel") }
+        }
+        if let h = sh["hashes"] {
+            guard case .array(let list) = h else { throw bad("shards.hashes", "a list such as [\"xxh3_64\", \"sha1\"]") }
+            c.hashes = try list.map { v in
+                guard case .string(let name) = v, let a = MDSHash(rawValue: name) else { throw bad("shards.hashes", "a list of sha1 and xxh3_64") }
+                return a
+            }
+            guard Set(c.hashes).count == c.hashes.count else { throw bad("shards.hashes", "a list without repeats") }
         }
         if let m = try str(sh, "zstdMode", "shards.zstdMode") {
             guard ["auto", "records", "search"].contains(m) else { throw bad("shards.zstdMode", "auto, records or search") }

@@ -220,7 +220,7 @@ public enum PipelineRunner {
         let recordPlan = c.zstdLevel != nil && !wide && (c.zstdMode == "records" || (c.zstdMode == "auto" && c.tokenizer == .char))
         let writers: [MDSWriter?] = try Split.allCases.map { s in
             fractions[s.rawValue] > 0 ? try MDSWriter(directory: c.out + "/" + s.name + (part.map { "/" + $0.folder } ?? ""), columns: columns,
-                                                      zstdLevel: c.zstdLevel, sizeLimit: c.sizeLimit, literalColumn: recordPlan ? "tokens" : nil) : nil
+                                                      zstdLevel: c.zstdLevel, hashes: c.hashes, sizeLimit: c.sizeLimit, literalColumn: recordPlan ? "tokens" : nil) : nil
         }
         var out = RunOutput(encoder: TokenEncoder(tokenizer), writers: writers, wide: wide, ranks: ranks, source: "",
                             part: part, seed: c.seed, block: c.splitBlock)

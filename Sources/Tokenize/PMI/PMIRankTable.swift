@@ -1,3 +1,4 @@
+import CKernels
 import CZlib
 import FoundationEssentials
 import GenomeIO
@@ -17,12 +18,12 @@ public struct InputFingerprint: Codable, Sendable, Equatable {
         defer { fclose(f) }
         let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 20)
         defer { buf.deallocate() }
-        var crc: UInt = CZlib.crc32(0, nil, 0)
+        var crc: UInt32 = 0
         var total = 0
         while true {
             let n = fread(buf, 1, 1 << 20, f)
             if n == 0 { break }
-            crc = CZlib.crc32(crc, buf, UInt32(n))
+            crc = gp_crc32(crc, buf, n)
             total += n
         }
         let name = path.split(separator: "/").last.map(String.init) ?? path
