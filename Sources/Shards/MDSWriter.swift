@@ -53,7 +53,8 @@ public final class MDSWriter {
         self.order = sorted.map(\.offset)
         sizes = Array(repeating: 0, count: columns.count)
         if let name = literalColumn {
-            guard let k = self.columns.firstIndex(where: { $0.name == name }), self.columns[k].encoding == .ndarrayUInt8 else {
+            guard let k = self.columns.firstIndex(where: { $0.name == name }), self.columns[k].encoding.kind == .ndarray,
+                  self.columns[k].encoding.itemSize == 1 else {
                 throw ShardsError("record-planned zstd needs a column '\(name)' of ndarray:uint8 (character tokens)")
             }
             guard zstdLevel != nil else { throw ShardsError("record-planned zstd needs a zstd level") }

@@ -45,6 +45,24 @@ final class MDSTests: XCTestCase {
         XCTAssertEqual(try r.sample(1), ["tokens": .u8([255, 0]), "contig": .str("chrX"), "start": .int64(-1)])
     }
 
+    /// Fixed-length ndarray columns as the spec's §4 shows them: `ndarray:uint8:3` stores `01 02 03` and
+    /// has column size 3; a value of another length is refused.
+    func testFixedShapeNDArrayColumns() throws {
+        XCTAssertEqual(MDSEncoding(rawValue: "ndarray:uint16:507"), MDSEncoding.ndarrayUInt16.fixed(507))
+        XCTAssertNil(MDSEncoding(rawValue: "ndarray:int16:3,3,3"))
+        XCTAssertNil(MDSEncoding(rawValue: "ndarray:uint8:0"))
+        let cols = [MDSWriter.Column("tokens", MDSEncoding.ndarrayUInt8.fixed(3)), MDSWriter.Column("start", .int64)]
+        let w = try MDSWriter(directory: dir.path, columns: cols, zstdLevel: nil, hashes: [])
+        try w.write([.u8([1, 2, 3]), .int64(7)])
+        XCTAssertThrowsError(try w.write([.u8([1, 2]), .int64(8)])) { XCTAssertTrue("\($0)".contains("fixed-length"), "\($0)") }
+        try w.finish()
+        let raw = Array(try Data(contentsOf: dir.appendingPathComponent("shard.00000.mds")))
+        let config = #"{"column_encodings": ["int64", "ndarray:uint8:3"], "column_names": ["start", "tokens"], "column_sizes": [8, 3], "compression": null, "format": "mds", "hashes": [], "size_limit": 67108864, "version": 2}"#
+        XCTAssertEqual(String(decoding: raw[12..<(12 + config.utf8.count)], as: UTF8.self), config)
+        XCTAssertEqual(Array(raw.suffix(11)), [7, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3])
+        XCTAssertEqual(try MDSReader(directory: dir.path).sample(0), ["tokens": .u8([1, 2, 3]), "start": .int64(7)])
+    }
+
     func testZstdShardsRoundTripAndHashesMatchIndependentTools() throws {
         let w = try MDSWriter(directory: dir.path, columns: [MDSWriter.Column("tokens", .ndarrayUInt16), MDSWriter.Column("contig", .str),
                                                              MDSWriter.Column("start", .int64), MDSWriter.Column("strand", .uint8)],

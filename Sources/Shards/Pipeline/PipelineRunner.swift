@@ -109,6 +109,23 @@ struct RunOutput: WindowOutput {
     }
 }
 
+/// The number of tokens every window of `window` bases encodes to, when it never varies: the same for
+/// windows of A's, C's, N's and a mix (BPE and NT k-mers, which split on N, vary).
+func fixedTokenCount(_ t: any Tokenizer, window: Int) -> Int? {
+    guard t.kind != .bpe, window > 0 else { return nil }
+    let encoder = TokenEncoder(t)
+    var counts = Set<Int>()
+    var ids: [UInt32] = []
+    for fill: UInt8 in [0, 1, 4] {
+        var codes = [UInt8](repeating: fill, count: window)
+        if fill == 1 { for i in stride(from: 0, to: window, by: 3) { codes[i] = 4 } }
+        ids.removeAll(keepingCapacity: true)
+        codes.withUnsafeBufferPointer { encoder.encode($0, into: &ids) }
+        counts.insert(ids.count)
+    }
+    return counts.count == 1 && counts.first! > 0 ? counts.first! : nil
+}
+
 /// Computes the inputs' fingerprints on a Dispatch queue while the run goes on.
 final class FingerprintTask: @unchecked Sendable {
     let group = DispatchGroup()
@@ -213,9 +230,13 @@ public enum PipelineRunner {
         }
 
         let wide = tokenizer.vocabulary.count > 256
-        var columns = [MDSWriter.Column("tokens", wide ? .ndarrayUInt16 : .ndarrayUInt8), MDSWriter.Column("contig", .str),
+        // Fixed-length windows whose token count never varies (char, k-mers, BarcodeMAE k-mers) get a
+        // fixed-shape token column (`ndarray:uint8:1000`): no per-sample shape bytes.
+        let count = fixedTokenCount(tokenizer, window: c.window)
+        let tokenEncoding = (wide ? MDSEncoding.ndarrayUInt16 : .ndarrayUInt8).fixed(count)
+        var columns = [MDSWriter.Column("tokens", tokenEncoding), MDSWriter.Column("contig", .str),
                        MDSWriter.Column("start", .int64), MDSWriter.Column("strand", .uint8), MDSWriter.Column("source", .str)]
-        if ranks != nil { columns.append(MDSWriter.Column("pmi_rank", .ndarrayUInt16)) }
+        if ranks != nil { columns.append(MDSWriter.Column("pmi_rank", MDSEncoding.ndarrayUInt16.fixed(count))) }
         let fractions = [1.0, c.val, c.test]
         let recordPlan = c.zstdLevel != nil && !wide && (c.zstdMode == "records" || (c.zstdMode == "auto" && c.tokenizer == .char))
         let writers: [MDSWriter?] = try Split.allCases.map { s in

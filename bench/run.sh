@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Benchmark: `genome-prep run` (character tokens, 1 kbp tiled windows, zstd MDS shards) next to
+#  - a Python baseline written well (bench/python_baseline.py: pyfaidx, numpy, streaming.MDSWriter)
+#    on a 200 Mbp genome, same input, same run;
+#  - `gzip -dc > /dev/null` on the same .fa.gz (the floor for gzip input) on a 1 Gbp genome;
+#  - zstd levels 1, 3, 9, 19 with zstd's own match search, and the default record-planned zstd:
+#    speed and bits per base.
+# Genomes come from ../shared/tools/make-genome.py (not committed). Prints tables for the README.
+#
+#   bash bench/run.sh                       # BENCH_DIR=../bench-data, RUNS=3
+#   BIG_SIZE=2e8 RUNS=1 bash bench/run.sh   # quicker
+#
+# Needs: tabix (bgzip), samtools, python3, and a Python with mosaicml-streaming (.ci/python-env builds
+# one; pyfaidx is added to it here) or BENCH_PYTHON pointing at one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WORK=${BENCH_DIR:-$ROOT/../bench-data}
+BIG=${BIG_SIZE:-1e9}
+RUNS=${RUNS:-3}
+mkdir -p "$WORK"
+swift build -c release --product genome-prep >/dev/null
+GP=$ROOT/.build/release/genome-prep
+PY=${BENCH_PYTHON:-$(bash .ci/python-env)}
+"$PY" -c "import pyfaidx" 2>/dev/null || "$PY" -m pip install --quiet pyfaidx
+M="python3 $ROOT/bench/measure.py --runs $RUNS"
+M1="python3 $ROOT/bench/measure.py --runs 1"
+
+genome() {  # name size: plain, gzip, BGZF (+ .fai/.gzi) and a .fai for the plain file
+  local n=$1 size=$2
+  if [ ! -f "$WORK/$n.fa" ]; then
+    python3 ../shared/tools/make-genome.py --train data/ecoli_K12_MG1655.fa.gz data/saureus_N315.fa.gz \
+      --out "$WORK/$n.fa" --total "$size" >&2
+  fi
+  [ -f "$WORK/$n.fa.fai" ] || samtools faidx "$WORK/$n.fa"
+  [ -f "$WORK/$n.fa.gz" ] || gzip -c "$WORK/$n.fa" > "$WORK/$n.fa.gz"
+  if [ ! -f "$WORK/$n.fa.bgz.gzi" ]; then
+    bgzip -@2 -c "$WORK/$n.fa" > "$WORK/$n.fa.bgz"
+    samtools faidx "$WORK/$n.fa.bgz"
+  fi
+}
+config() {  # input out [extra shards keys]
+  cat > "$2.json" <<JSON
+{"version": 1, "name": "bench", "inputs": ["$1"], "windows": {"seed": 1},
+ "tokenizer": {"kind": "char"}, "shards": {"out": "$2"$3}}
+JSON
+  echo "$2.json"
+}
+gprun() {  # input out [extra]: time and RSS of a clean run (best of RUNS), then bits/base of its output
+  local cfg; cfg=$(config "$1" "$2" "${3:-}")
+  read t r <<<"$($M "rm -rf $2 && $GP run --quiet $cfg")"
+  echo "$t $r $(bpb "$2/train")"
+}
+rate() { python3 -c "print(f'{$1/$2/1e6:.0f}')"; }
+# bits per kept base of an MDS folder: zstd bytes on disk * 8 / (samples * 1000)
+bpb() { python3 -c "import json; s=json.load(open('$1/index.json'))['shards']; print(f\"{sum(x['zip_data']['bytes'] for x in s)*8/sum(x['samples'] for x in s)/1000:.3f}\")"; }
+
+genome m200 2e8
+genome big "$BIG"
+mbases() { awk '{s+=$2} END {print s}' "$1.fai"; }
+
+echo "## genome-prep run vs the Python baseline (200 Mbp, $(mbases $WORK/m200.fa) bases)"
+printf "%-34s %9s %9s %8s %10s %9s\n" tool seconds Mbase/s RSS_MiB bits/base vs_python
+B=$(mbases "$WORK/m200.fa")
+# The baseline's own clock starts after its imports (importing streaming pulls torch: 5-20 s); RSS of the whole.
+rm -rf "$WORK/py-out"
+pt=$(/usr/bin/time -f "%M" -o "$WORK/py.rss" "$PY" "$ROOT/bench/python_baseline.py" "$WORK/m200.fa" "$WORK/py-out" | awk '{print $2}')
+pr=$(( $(cat "$WORK/py.rss") / 1024 ))
+printf "%-34s %9s %9s %8s %10s %9s\n" "python (pyfaidx+numpy+MDSWriter)*" $pt "$(rate $B $pt)" $pr "$(bpb $WORK/py-out)" "1.00x"
+for ext in fa fa.bgz; do
+  read t r bits <<<"$(gprun "$WORK/m200.$ext" "$WORK/gp-m200-${ext//./-}")"
+  printf "%-34s %9s %9s %8s %10s %9s\n" "genome-prep run ($ext)" $t "$(rate $B $t)" $r $bits \
+    "$(python3 -c "print(f'{$pt/$t:.2f}x')")"
+done
+
+echo
+echo "## genome-prep run on $(mbases $WORK/big.fa) bases, plain / gzip / BGZF, and gzip -dc"
+printf "%-34s %9s %9s %8s %10s %9s\n" tool seconds Mbase/s RSS_MiB bits/base vs_gzip-dc
+B=$(mbases "$WORK/big.fa")
+read zt zr <<<"$($M "gzip -dc $WORK/big.fa.gz > /dev/null")"
+printf "%-34s %9s %9s %8s %10s %9s\n" "gzip -dc > /dev/null (floor)" $zt "$(rate $B $zt)" $zr "" "1.00x"
+for ext in fa fa.gz fa.bgz; do
+  read t r bits <<<"$(gprun "$WORK/big.$ext" "$WORK/gp-big-${ext//./-}")"
+  printf "%-34s %9s %9s %8s %10s %9s\n" "genome-prep run ($ext)" $t "$(rate $B $t)" $r $bits \
+    "$(python3 -c "print(f'{$t/$zt:.2f}x time')")"
+done
+
+echo
+echo "## zstd: level and mode (200 Mbp plain input, train split bytes per base)"
+printf "%-34s %9s %9s %8s %10s\n" setting seconds Mbase/s RSS_MiB bits/base
+B=$(mbases "$WORK/m200.fa")
+read t r bits <<<"$(gprun "$WORK/m200.fa" "$WORK/gp-z-records")"
+printf "%-34s %9s %9s %8s %10s\n" "records (default), level 3" $t "$(rate $B $t)" $r $bits
+for l in 1 3 9 19; do
+  M_=$M; [ $l -ge 9 ] && M_=$M1
+  cfg=$(config "$WORK/m200.fa" "$WORK/gp-z$l" ", \"zstdLevel\": $l, \"zstdMode\": \"search\"")
+  read t r <<<"$($M_ "rm -rf $WORK/gp-z$l && $GP run --quiet $cfg")"
+  printf "%-34s %9s %9s %8s %10s\n" "search, level $l" $t "$(rate $B $t)" $r "$(bpb $WORK/gp-z$l/train)"
+done
