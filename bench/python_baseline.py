@@ -20,7 +20,7 @@ W = 1000
 lut = np.full(256, 9, dtype=np.uint8)
 for b, v in zip(b"ACGTacgt", [5, 6, 7, 8, 5, 6, 7, 8]):
     lut[b] = v
-columns = {"tokens": "ndarray:uint8", "contig": "str", "start": "int64", "strand": "uint8", "source": "str"}
+columns = {"tokens": f"ndarray:uint8:{W}", "contig": "str", "start": "int64", "strand": "uint8", "source": "str"}
 source = os.path.basename(path)
 t0 = time.perf_counter()
 fa = Fasta(path, as_raw=True, sequence_always_upper=False, rebuild=False)

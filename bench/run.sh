@@ -91,7 +91,7 @@ printf "%-34s %9s %9s %8s %10s\n" setting seconds Mbase/s RSS_MiB bits/base
 B=$(mbases "$WORK/m200.fa")
 read t r bits <<<"$(gprun "$WORK/m200.fa" "$WORK/gp-z-records")"
 printf "%-34s %9s %9s %8s %10s\n" "records (default), level 3" $t "$(rate $B $t)" $r $bits
-for l in 1 3 9 19; do
+for l in ${LEVELS:-1 3 9 19}; do
   M_=$M; [ $l -ge 9 ] && M_=$M1
   cfg=$(config "$WORK/m200.fa" "$WORK/gp-z$l" ", \"zstdLevel\": $l, \"zstdMode\": \"search\"")
   read t r <<<"$($M_ "rm -rf $WORK/gp-z$l && $GP run --quiet $cfg")"

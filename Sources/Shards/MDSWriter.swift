@@ -69,6 +69,8 @@ public final class MDSWriter {
         stage = ShardStage(directory: directory, entryBase: MDSWriter.config(columns: self.columns, compression: MDSWriter.compressionName(zstdLevel),
                                                                             hashes: self.hashes, sizeLimit: sizeLimit),
                            zstdLevel: zstdLevel, hashes: self.hashes, inFlight: max(1, inFlight))
+        stage.reserve = min(sizeLimit, 256 << 20)
+        records.reserveCapacity(stage.reserve)
         try makeDirectory(directory)
     }
 
@@ -163,7 +165,7 @@ public final class MDSWriter {
     /// Compresses into `out` (grown to the bound when needed, reused otherwise); returns the frame size.
     static func zstd(_ raw: [UInt8], level: Int, into out: inout [UInt8]) throws -> Int {
         let bound = ZSTD_compressBound(raw.count)
-        if out.count < bound { out = [UInt8](repeating: 0, count: bound) }
+        if out.count < bound { out = [UInt8](unsafeUninitializedCapacity: bound) { _, c in c = bound } }
         let n = out.withUnsafeMutableBytes { o in raw.withUnsafeBytes { i in ZSTD_compress(o.baseAddress, bound, i.baseAddress, raw.count, Int32(level)) } }
         if ZSTD_isError(n) != 0 { throw ShardsError("zstd: \(String(cString: ZSTD_getErrorName(n)))") }
         return n
@@ -246,9 +248,11 @@ final class ShardStage: @unchecked Sendable {
     let lock = DispatchQueue(label: "genomeprep.mds.state")
     var entries: [Int: JSONValue] = [:]
     var failure: (any Error)?
-    /// Buffers kept between shards: record buffers for the writer, (raw, zip) pairs for the workers.
+    /// Buffers kept between shards: record buffers (which become the raw shards), zstd output buffers.
     var freeRecords: [Bytes] = []
-    var freeBuffers: [([UInt8], [UInt8])] = []
+    /// Record buffer capacity: a whole shard, so it never grows (and faults pages) twice.
+    var reserve = 0
+    var freeZip: [[UInt8]] = []
 
     init(directory: String, entryBase: JSONObject, zstdLevel: Int?, hashes: [MDSHash], inFlight: Int) {
         self.directory = directory; self.entryBase = entryBase; self.zstdLevel = zstdLevel; self.hashes = hashes
@@ -260,7 +264,11 @@ final class ShardStage: @unchecked Sendable {
     func adopt(index: Int, entry: JSONValue) { lock.sync { entries[index] = entry } }
 
     func recycledRecords() -> [UInt8] {
-        guard let box = lock.sync(execute: { freeRecords.popLast() }) else { return [] }
+        guard let box = lock.sync(execute: { freeRecords.popLast() }) else {
+            var fresh: [UInt8] = []
+            fresh.reserveCapacity(reserve)
+            return fresh
+        }
         var r = box.bytes
         box.bytes = []
         r.removeAll(keepingCapacity: true)
@@ -273,21 +281,24 @@ final class ShardStage: @unchecked Sendable {
         group.enter()
         queue.async { [self] in
             defer { slots.signal(); group.leave() }
-            var (raw, zip) = lock.sync { freeBuffers.popLast() } ?? ([], [])
+            var zip = lock.sync { freeZip.popLast() } ?? []
+            // The shard, u32 n, u32 offsets[n + 1], the config JSON, the records, is built in the record
+            // buffer itself: the header is moved in front (in place, within its capacity), no copy.
+            let box = job.records
+            var raw = box.bytes
+            box.bytes = []
+            defer { box.bytes = raw; lock.sync { freeRecords.append(box) } }
             do {
-                // The shard: u32 n, u32 offsets[n + 1], the config JSON, the records.
                 let n = job.offsets.count
                 let base = 4 + 4 * (n + 1) + job.config.count
-                let records = job.records
-                raw.removeAll(keepingCapacity: true)
-                raw.reserveCapacity(base + records.bytes.count)
-                func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { raw.append(contentsOf: $0) } }
+                var header: [UInt8] = []
+                header.reserveCapacity(base)
+                func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { header.append(contentsOf: $0) } }
                 u32(n)
                 for o in job.offsets { u32(base + o) }
-                u32(base + records.bytes.count)
-                raw.append(contentsOf: job.config)
-                records.bytes.withUnsafeBytes { raw.append(contentsOf: $0) }
-                lock.sync { freeRecords.append(records) }
+                u32(base + raw.count)
+                header.append(contentsOf: job.config)
+                raw.insert(contentsOf: header, at: 0)
 
                 var entry = entryBase
                 entry.add("raw_data", MDSWriter.fileInfo(job.rawName, raw, hashes: hashes))
@@ -306,7 +317,7 @@ final class ShardStage: @unchecked Sendable {
                     try raw.withUnsafeBytes { try writeAtomically($0, to: directory + "/" + job.rawName) }
                 }
                 let done = entry
-                lock.sync { entries[job.index] = .object(done); freeBuffers.append((raw, zip)) }
+                lock.sync { entries[job.index] = .object(done); freeZip.append(zip) }
             } catch {
                 lock.sync { if failure == nil { failure = error } }
             }

@@ -76,7 +76,7 @@ enum RecordZstd {
         return try raw.withUnsafeBufferPointer { src in
             let seqs = sequences(src, records: records)
             let bound = ZSTD_compressBound(raw.count)
-            if out.count < bound { out = [UInt8](repeating: 0, count: bound) }
+            if out.count < bound { out = [UInt8](unsafeUninitializedCapacity: bound) { _, c in c = bound } }
             let n = out.withUnsafeMutableBytes { o in
                 seqs.withUnsafeBufferPointer { s in
                     ZSTD_compressSequences(cctx, o.baseAddress, bound, s.baseAddress, s.count, src.baseAddress, src.count)

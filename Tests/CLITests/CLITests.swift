@@ -218,6 +218,25 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try gp("verify", dir.appendingPathComponent("crash/train").path).0, 0)
     }
 
+    /// Progress: plain lines on stderr when it is not a terminal (here every check, by the environment
+    /// override), with the percentage from the input's .fai, then the summary.
+    func testRunPrintsProgressLinesAndASummary() throws {
+        let cfg = dir.appendingPathComponent("p.json").path
+        try """
+        {"name": "p", "inputs": ["\(Self.root.path)/data/ecoli_K12_MG1655.fa.bgz"], "tokenizer": {"kind": "char"},
+         "shards": {"out": "\(dir.appendingPathComponent("p").path)"}}
+        """.write(toFile: cfg, atomically: true, encoding: .utf8)
+        setenv("GENOMEPREP_PROGRESS_SECONDS", "0", 1)
+        defer { unsetenv("GENOMEPREP_PROGRESS_SECONDS") }
+        let (status, _, err) = try gp("run", cfg)
+        XCTAssertEqual(status, 0, err)
+        let lines = err.split(separator: "\n").filter { $0.hasPrefix("run: [") }
+        // 4639 windows, checked every 1024: 4 lines, each with a bar, a percentage of 4.6 Mbp and a rate.
+        XCTAssertEqual(lines.count, 4, err)
+        XCTAssertTrue(lines.allSatisfy { $0.contains("% ") && $0.contains("/4 Mbase") && $0.contains("Mbase/s") }, err)
+        XCTAssertTrue(err.contains("windows   4639 (train 4639, val 0, test 0)") && err.contains("bits per base"), err)
+    }
+
     /// A full disk, simulated with a file-size cap (`ulimit -f`, EFBIG as ENOSPC would be): a clear error
     /// naming the file, exit 1, no index.json or provenance (nothing looks complete); once there is room,
     /// the same command finishes the job.

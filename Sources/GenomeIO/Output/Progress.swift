@@ -16,8 +16,14 @@ public final class Progress {
 
     /// - Parameters:
     ///   - total: the amount of work (bases) when known, for a percentage and an ETA.
+    /// `GENOMEPREP_PROGRESS_SECONDS` overrides `lineInterval` (0: a line at every check, for tests).
     public init(label: String, total: Int?, enabled: Bool = true, lineInterval: Double = 10) {
-        self.label = label; self.total = total; self.enabled = enabled; self.lineInterval = lineInterval
+        self.label = label; self.total = total; self.enabled = enabled
+        if let e = getenv("GENOMEPREP_PROGRESS_SECONDS"), let v = Double(String(cString: e)), v >= 0 {
+            self.lineInterval = v
+        } else {
+            self.lineInterval = lineInterval
+        }
         isTerminal = isatty(2) != 0
         start = Progress.now(); last = start
     }
