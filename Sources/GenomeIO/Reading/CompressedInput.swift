@@ -60,8 +60,14 @@ public final class CompressedInput {
     public func read(into buffer: UnsafeMutableRawPointer, capacity: Int) throws -> Int {
         var n = 0
         while n < capacity {
-            let step = format == .plain ? capacity - n : min(capacity - n, 1 << 16)
-            let r = bgzf_read(fp, buffer + n, step)
+            let r: Int
+            if format == .plain {
+                // Plain text: straight from htslib's hFILE into the caller's buffer (bgzf_read would
+                // stage it through a 64 KiB block and copy it once more).
+                r = hread(fp.pointee.fp, buffer + n, capacity - n)
+            } else {
+                r = bgzf_read(fp, buffer + n, min(capacity - n, 1 << 16))
+            }
             if r < 0 { try fail(at: offset + n) }
             if r == 0 { break }
             n += r
