@@ -116,25 +116,72 @@ public final class NGramCounter {
             // Replay the context to rebuild the rolling state (no counting).
             for i in 0..<item.context {
                 let b = p[i] & 7
-                if b > 3 { run = 0; code = 0 } else { code = ((code << 2) | UInt64(b)) & mask; run += 1 }
+                if b > 3 { run = 0; code = 0 } else { code = (code << 2) | UInt64(b); run += 1 }
             }
             // No 32-bit counter can pass 2^32 - 1 before this many increments.
             if sinceFold + item.count > 4_000_000_000 { fold() }
             sinceFold += item.count
             var i = item.context
             let n = item.count
-            // Pass 1: the code of every k-gram that ends in the chunk; pass 2: prefetching increments.
+            // `code` keeps shifting without a mask (the mask is applied where it is used), so the loop-carried
+            // chain is one shift and one or per base.
+            if size <= 1 << 16 {
+                // Small tables (k <= 8) live in L1: increment directly. Eight bases at a time while the
+                // run is long enough and a word test shows no N among them (N is the only code with bit 2).
+                let raw = UnsafeRawPointer(p)
+                while i < n {
+                    if run >= k && i + 8 <= n {
+                        let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                        if w & 0x0404_0404_0404_0404 == 0 {
+                            let v = w & 0x0303_0303_0303_0303
+                            for j in 0..<8 {
+                                code = (code << 2) | ((v >> (8 * UInt64(j))) & 3)
+                                t[Int(truncatingIfNeeded: code & mask)] &+= 1
+                            }
+                            run += 8; i += 8
+                            continue
+                        }
+                    }
+                    let b = p[i] & 7
+                    if b > 3 {
+                        if run > 0 { recordRunEnd(code: code, run: run) }
+                        run = 0; code = 0
+                    } else {
+                        code = (code << 2) | UInt64(b)
+                        run += 1
+                        if run >= k { t[Int(truncatingIfNeeded: code & mask)] &+= 1 }
+                    }
+                    i += 1
+                }
+                return
+            }
+            // Large tables: pass 1 collects the code of every k-gram that ends in the chunk, pass 2 does
+            // prefetching increments (the table misses cache; the prefetches overlap them).
             let kc = kcodes
             var m = 0
+            let raw = UnsafeRawPointer(p)
             while i < n {
+                if run >= k && i + 8 <= n && m + 8 <= kcodesCapacity {
+                    let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if w & 0x0404_0404_0404_0404 == 0 {
+                        let v = w & 0x0303_0303_0303_0303
+                        for j in 0..<8 {
+                            code = (code << 2) | ((v >> (8 * UInt64(j))) & 3)
+                            kc[m + j] = UInt32(truncatingIfNeeded: code & mask)
+                        }
+                        m += 8; run += 8; i += 8
+                        if m == kcodesCapacity { gp_increment_all(t, kc, m); m = 0 }
+                        continue
+                    }
+                }
                 let b = p[i] & 7
                 if b > 3 {
                     if run > 0 { recordRunEnd(code: code, run: run) }
                     run = 0; code = 0
                 } else {
-                    code = ((code << 2) | UInt64(b)) & mask
+                    code = (code << 2) | UInt64(b)
                     run += 1
-                    if run >= k { kc[m] = UInt32(truncatingIfNeeded: code); m += 1 }
+                    if run >= k { kc[m] = UInt32(truncatingIfNeeded: code & mask); m += 1 }
                 }
                 i += 1
                 if m == kcodesCapacity { gp_increment_all(t, kc, m); m = 0 }
