@@ -5,6 +5,7 @@
 #
 #   bash bench/pmi.sh                      # 1 Gbp genome from make-genome.py (in ../bench-data/)
 #   GENOME=data/ecoli_K12_MG1655.fa.gz bash bench/pmi.sh
+#   SKIP_JELLYFISH=1 RUNS=2 bash bench/pmi.sh   # pmi-stats and KMC only (jellyfish takes minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -26,7 +27,8 @@ T=$WORK/kmc-tmp; mkdir -p "$T"
 printf "%-4s %-44s %9s %10s %8s %9s\n" K tool seconds Mbase/s RSS_MiB anchor/ours
 for k in $KS; do
   read pt pr <<<"$($M "$PS $PLAIN -k $k -o $WORK/pmi$k --quiet")"
-  read jt jr <<<"$($M "jellyfish count -m $k -s 20M -t 2 -o $WORK/jf$k.jf $PLAIN")"
+  if [ -n "${SKIP_JELLYFISH:-}" ]; then jt=0; jr=0; else
+  read jt jr <<<"$($M "jellyfish count -m $k -s 20M -t 2 -o $WORK/jf$k.jf $PLAIN")"; fi
   read kt kr <<<"$($M "kmc -k$k -ci1 -cs4294967295 -t2 -fm $PLAIN $WORK/kmc$k $T > /dev/null")"
   rate() { python3 -c "print(f'{$bases/$1/1e6:.0f}')"; }
   ratio() { python3 -c "print(f'{$1/$pt:.2f}x')"; }

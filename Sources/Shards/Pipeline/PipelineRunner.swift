@@ -126,25 +126,6 @@ func fixedTokenCount(_ t: any Tokenizer, window: Int) -> Int? {
     return counts.count == 1 && counts.first! > 0 ? counts.first! : nil
 }
 
-/// Computes the inputs' fingerprints on a Dispatch queue while the run goes on.
-final class FingerprintTask: @unchecked Sendable {
-    let group = DispatchGroup()
-    var result: Result<[InputFingerprint], any Error> = .success([])
-
-    init(paths: [String]) {
-        group.enter()
-        DispatchQueue.global().async { [self] in
-            result = Result { try paths.map { try InputFingerprint.of(path: $0) } }
-            group.leave()
-        }
-    }
-
-    func wait() throws -> [InputFingerprint] {
-        group.wait()
-        return try result.get()
-    }
-}
-
 /// `genome-prep run`: read, sample, [count k-mers and PMI], [train BPE], tokenize, write MDS shards.
 public enum PipelineRunner {
     /// - Parameters:

@@ -65,6 +65,8 @@ public enum PMIJob {
     public static func run(_ o: PMIOptions, progress: ((Int) -> Void)? = nil) throws -> (PMIScores, PMIReport) {
         try o.validate()
         var t0 = timespec(); clock_gettime(CLOCK_MONOTONIC, &t0)
+        // The side table's input checksums: one more pass over each file, done on the side.
+        let fingerprints = o.tablePath != nil ? FingerprintTask(paths: o.inputs) : nil
         let counter = try NGramCounter(maxK: o.maxK, threads: o.threads)
         let counts = try counter.count(inputs: o.inputs, strand: o.strand, progress: progress)
         let scores = PMIScores(counts: counts, minCount: o.minCount)
@@ -72,7 +74,7 @@ public enum PMIJob {
 
         if let tsv = o.tsvPath { try writeTSV(scores, lengths: o.tsvLengths ?? Array(1...o.rankN), rankN: o.rankN, ranks: ranks, strand: o.strand, to: tsv) }
         if let tablePath = o.tablePath {
-            let fps = try o.inputs.map { try InputFingerprint.of(path: $0) }
+            let fps = try fingerprints!.wait()
             let table = PMIRankTable(settings: o.settings(fingerprints: fps), ranked: ranked, ranks: ranks.map { UInt16($0) })
             try table.write(to: tablePath)
         }

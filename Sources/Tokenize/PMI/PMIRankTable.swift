@@ -1,3 +1,4 @@
+import Dispatch
 import CKernels
 import CZlib
 import FoundationEssentials
@@ -5,6 +6,25 @@ import GenomeIO
 import Glibc
 
 /// An input as the table records it: file name, size and CRC-32 of its bytes.
+/// Computes the inputs' fingerprints on a Dispatch queue while the run goes on.
+public final class FingerprintTask: @unchecked Sendable {
+    let group = DispatchGroup()
+    var result: Result<[InputFingerprint], any Error> = .success([])
+
+    public init(paths: [String]) {
+        group.enter()
+        DispatchQueue.global().async { [self] in
+            result = Result { try paths.map { try InputFingerprint.of(path: $0) } }
+            group.leave()
+        }
+    }
+
+    public func wait() throws -> [InputFingerprint] {
+        group.wait()
+        return try result.get()
+    }
+}
+
 public struct InputFingerprint: Codable, Sendable, Equatable {
     public var name: String
     public var bytes: Int
