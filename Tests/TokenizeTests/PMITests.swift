@@ -87,6 +87,24 @@ final class PMITests: XCTestCase {
         }
     }
 
+    /// The grouped increments (the path for k >= 12, where the table is far beyond the caches), forced on at
+    /// k = 10, give the same TSV as the direct path that testCountsEqualJellyfish checks.
+    func testGroupedIncrementsCountTheSameAsDirectOnes() throws {
+        var tsvs: [Data] = []
+        let saved = NGramCounter.Worker.partitionFrom
+        defer { NGramCounter.Worker.partitionFrom = saved }
+        for from in [saved, 1 << 16] {
+            NGramCounter.Worker.partitionFrom = from
+            let path = dir.appendingPathComponent("g\(from).tsv").path
+            var o = PMIOptions(inputs: [dataFile("ecoli_MG1655_draft.fa.gz")])
+            o.maxK = 10; o.rankN = 6; o.tsvLengths = [8, 10]; o.tsvPath = path
+            _ = try PMIJob.run(o)
+            tsvs.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        XCTAssertGreaterThan(tsvs[0].count, 1_000_000)
+        XCTAssertEqual(tsvs[0], tsvs[1])
+    }
+
     func testCanonicalEqualsJellyfishC() throws {
         let prefix = dir.appendingPathComponent("lambda").path
         var o = PMIOptions(inputs: [dataFile("lambda_phage.fa.gz")])

@@ -69,16 +69,35 @@ public final class NGramCounter {
         var wide: [UInt64] = []
         var sinceFold = 0
         var ends: [[UInt64]]
-        let kcodesCapacity = 1 << 16
+        /// Large tables: k-gram codes wait in `kcodes` (kept across chunks) and are applied in groups by
+        /// their top bits (`gp_increment_partitioned`), each group within a 128 KiB slice of the table.
+        let kcodesCapacity: Int
         let kcodes: UnsafeMutablePointer<UInt32>
+        let scratch: UnsafeMutablePointer<UInt32>
+        var pending = 0
+        let shift: UInt32
+        /// Tables from this size (k >= 12: 64 MiB) are far beyond the caches; smaller ones gain nothing.
+        /// (Tests lower it to run the grouped path on small genomes.)
+        nonisolated(unsafe) static var partitionFrom = 1 << 24
         init(k: Int) {
             self.k = k
             size = 1 << (2 * k)
             table = Worker.allocateHuge(count: size)
+            kcodesCapacity = size >= Worker.partitionFrom ? 1 << 23 : 1 << 16
             kcodes = .allocate(capacity: kcodesCapacity)
+            scratch = .allocate(capacity: kcodesCapacity)
+            shift = UInt32(max(14, 2 * k - 9))       // 512 groups: 128 KiB slices of the table at k = 12
             ends = (0..<k).map { n in [UInt64](repeating: 0, count: n == 0 ? 0 : 1 << (2 * n)) }
         }
-        deinit { free(table); kcodes.deallocate() }
+        deinit { free(table); kcodes.deallocate(); scratch.deallocate() }
+
+        /// Applies the waiting k-gram codes to the table.
+        func flush() {
+            if pending == 0 { return }
+            if size >= Worker.partitionFrom { gp_increment_partitioned(table, kcodes, scratch, pending, shift) }
+            else { gp_increment_all(table, kcodes, pending) }
+            pending = 0
+        }
 
         static func allocateHuge(count: Int) -> UnsafeMutablePointer<UInt32> {
             var raw: UnsafeMutableRawPointer? = nil
@@ -91,6 +110,7 @@ public final class NGramCounter {
 
         /// Adds the 32-bit table into the 64-bit totals and clears it.
         func fold() {
+            flush()
             if wide.isEmpty { wide = [UInt64](repeating: 0, count: size) }
             wide.withUnsafeMutableBufferPointer { w in for i in 0..<size { w[i] &+= UInt64(table[i]) } }
             memset(table, 0, size * 4)
@@ -99,6 +119,7 @@ public final class NGramCounter {
 
         /// Final 64-bit counts of this worker.
         func totals() -> UnsafeMutableBufferPointer<UInt64> {
+            flush()
             let out = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: size)
             if wide.isEmpty { for i in 0..<size { out[i] = UInt64(table[i]) } }
             else { for i in 0..<size { out[i] = wide[i] &+ UInt64(table[i]) } }
@@ -158,7 +179,7 @@ public final class NGramCounter {
             // Large tables: pass 1 collects the code of every k-gram that ends in the chunk, pass 2 does
             // prefetching increments (the table misses cache; the prefetches overlap them).
             let kc = kcodes
-            var m = 0
+            var m = pending
             let raw = UnsafeRawPointer(p)
             while i < n {
                 if run >= k && i + 8 <= n && m + 8 <= kcodesCapacity {
@@ -170,7 +191,7 @@ public final class NGramCounter {
                             kc[m + j] = UInt32(truncatingIfNeeded: code & mask)
                         }
                         m += 8; run += 8; i += 8
-                        if m == kcodesCapacity { gp_increment_all(t, kc, m); m = 0 }
+                        if m == kcodesCapacity { pending = m; flush(); m = 0 }
                         continue
                     }
                 }
@@ -184,9 +205,9 @@ public final class NGramCounter {
                     if run >= k { kc[m] = UInt32(truncatingIfNeeded: code & mask); m += 1 }
                 }
                 i += 1
-                if m == kcodesCapacity { gp_increment_all(t, kc, m); m = 0 }
+                if m == kcodesCapacity { pending = m; flush(); m = 0 }
             }
-            gp_increment_all(t, kc, m)
+            pending = m                      // applied by the next flush (a full buffer, fold, or totals)
         }
 
         /// The run that just ended had `run` valid bases, its last ones in `code`.
