@@ -79,17 +79,26 @@ public final class NGramCounter {
         /// Tables from this size (k >= 12: 64 MiB) are far beyond the caches; smaller ones gain nothing.
         /// (Tests lower it to run the grouped path on small genomes.)
         nonisolated(unsafe) static var partitionFrom = 1 << 24
-        init(k: Int) {
+        /// `counting: false` makes a worker that only records run ends (no table, no buffers).
+        init(k: Int, counting: Bool = true) {
             self.k = k
-            size = 1 << (2 * k)
+            size = counting ? 1 << (2 * k) : 1
             table = Worker.allocateHuge(count: size)
-            kcodesCapacity = size >= Worker.partitionFrom ? 1 << 23 : 1 << 16
+            kcodesCapacity = size >= Worker.partitionFrom ? 1 << 24 : (counting ? 1 << 16 : 1)
             kcodes = .allocate(capacity: kcodesCapacity)
-            scratch = .allocate(capacity: kcodesCapacity)
+            scratch = .allocate(capacity: size >= Worker.partitionFrom ? kcodesCapacity : 1)
             shift = UInt32(max(14, 2 * k - 9))       // 512 groups: 128 KiB slices of the table at k = 12
             ends = (0..<k).map { n in [UInt64](repeating: 0, count: n == 0 ? 0 : 1 << (2 * n)) }
         }
-        deinit { free(table); kcodes.deallocate(); scratch.deallocate() }
+        var released = false
+        deinit { releaseTables() }
+
+        /// Frees the table and buffers (after `addTotals`), keeping the run-end counts.
+        func releaseTables() {
+            if released { return }
+            released = true
+            free(table); kcodes.deallocate(); scratch.deallocate(); wide = []
+        }
 
         /// Applies the waiting k-gram codes to the table.
         func flush() {
@@ -117,13 +126,14 @@ public final class NGramCounter {
             sinceFold = 0
         }
 
-        /// Final 64-bit counts of this worker.
-        func totals() -> UnsafeMutableBufferPointer<UInt64> {
+        /// Adds this worker's final 64-bit counts into `out`.
+        func addTotals(into out: inout [UInt64]) {
             flush()
-            let out = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: size)
-            if wide.isEmpty { for i in 0..<size { out[i] = UInt64(table[i]) } }
-            else { for i in 0..<size { out[i] = wide[i] &+ UInt64(table[i]) } }
-            return out
+            let t = table
+            out.withUnsafeMutableBufferPointer { o in
+                if wide.isEmpty { for i in 0..<size { o[i] &+= UInt64(t[i]) } }
+                else { wide.withUnsafeBufferPointer { w in for i in 0..<size { o[i] &+= w[i] &+ UInt64(t[i]) } } }
+            }
         }
 
         /// Counts k-grams that end inside the chunk proper, and run ends (an N) inside it.
@@ -299,7 +309,7 @@ public final class NGramCounter {
         let itemSize = 4 << 20
         let nItems = threads * 2 + 2
         let workers = (0..<threads).map { _ in Worker(k: k) }
-        let endWorker = Worker(k: k)
+        let endWorker = Worker(k: k, counting: false)
         let freeItems = BoundedQueue<Int>(capacity: nItems)
         let items = (0..<nItems).map { _ in Item(capacity: itemSize) }
         for i in 0..<nItems { freeItems.push(i) }
@@ -343,15 +353,11 @@ public final class NGramCounter {
 
         // Merge the workers' tables, then derive shorter n-grams by marginalising.
         let size = 1 << (2 * k)
-        let top = workers[0].totals()
-        defer { top.deallocate() }
-        for w in workers.dropFirst() {
-            let t = w.totals()
-            for i in 0..<size { top[i] &+= t[i] }
-            t.deallocate()
-        }
+        var top = [UInt64](repeating: 0, count: size)
+        for w in workers { w.addTotals(into: &top); w.releaseTables() }
         var counts = [[UInt64]](repeating: [], count: k + 1)
-        counts[k] = Array(top)
+        counts[k] = top
+        top = []
         var n = k - 1
         while n >= 1 {
             var c = [UInt64](repeating: 0, count: 1 << (2 * n))
