@@ -158,4 +158,55 @@ final class PipelineTests: XCTestCase {
         XCTAssertThrowsError(try PipelinePart(parsing: "3/3"))
         XCTAssertThrowsError(try PipelinePart(parsing: "1-3"))
     }
+
+    /// The random and BED samplers in a pipeline: random windows hold the genome's bases at their
+    /// (contig, start) and come from both inputs; BED intervals are grown, cut and clamped as worked out by
+    /// hand: [100, 400) grows evenly to [-250, 750), clamped to 0; [5000, 7500) is cut to 5000; [4639000,
+    /// 4639652) grows to start 4638826 and is clamped to end at the contig's 4,639,675.
+    func testRandomAndBEDSamplersInAPipeline() throws {
+        let c = try PipelineConfig.load(path: try config("""
+        {"name": "r", "inputs": ["DATA/ecoli_K12_MG1655.fa.bgz", "DATA/lambda_phage.fa.gz"],
+         "windows": {"sampler": "random", "count": 500, "seed": 3, "val": 0.1},
+         "tokenizer": {"kind": "char"}, "shards": {"out": "OUT"}}
+        """, out: "rand"))
+        let s = try PipelineRunner.run(c)
+        XCTAssertEqual(s.windows.reduce(0, +) + s.dropped.values.reduce(0, +), 500)
+        let ecoli = try FaiIndex(path: root.appendingPathComponent("data/ecoli_K12_MG1655.fa.bgz").path)
+        let tok = try HFTokenizerJSON.load(path: c.out + "/tokenizer.json")
+        var sources = Set<String>()
+        for split in ["train", "val"] {
+            let r = try MDSReader(directory: c.out + "/" + split)
+            XCTAssertEqual(r.sampleCount, s.windows[split == "train" ? 0 : 1])
+            for j in 0..<r.sampleCount {
+                let x = try r.sample(j)
+                guard case .str(let contig)? = x["contig"], case .int64(let start)? = x["start"], case .u8(let ids)? = x["tokens"],
+                      case .str(let source)? = x["source"] else { return XCTFail("columns") }
+                sources.insert(source)
+                if source.hasPrefix("ecoli") {
+                    let want = try ecoli.fetchASCII(contig: contig, start: Int(start), end: Int(start) + 1000)
+                    XCTAssertEqual(String(decoding: try tok.decode(ids.map(UInt32.init)), as: UTF8.self),
+                                   String(decoding: want, as: UTF8.self).uppercased())
+                }
+            }
+        }
+        XCTAssertEqual(sources, ["ecoli_K12_MG1655.fa.bgz", "lambda_phage.fa.gz"])
+
+        let bed = dir.appendingPathComponent("x.bed").path
+        try "K-12-MG1655\t100\t400\nK-12-MG1655\t5000\t7500\nK-12-MG1655\t4639000\t4639652\n".write(toFile: bed, atomically: true, encoding: .utf8)
+        let b = try PipelineConfig.load(path: try config("""
+        {"name": "b", "inputs": ["DATA/ecoli_K12_MG1655.fa.bgz"], "windows": {"sampler": "bed", "bed": "\(bed)"},
+         "tokenizer": {"kind": "char"}, "shards": {"out": "OUT"}}
+        """, out: "bed"))
+        _ = try PipelineRunner.run(b)
+        let r = try MDSReader(directory: b.out + "/train")
+        let starts = try (0..<r.sampleCount).map { j -> Int64 in
+            guard case .int64(let v)? = try r.sample(j)["start"] else { return -1 }
+            return v
+        }
+        XCTAssertEqual(starts, [0, 5000, 4_638_675])
+        XCTAssertThrowsError(try PipelineConfig.load(path: try config("""
+        {"name": "t", "inputs": ["DATA/lambda_phage.fa.gz"], "windows": {"count": 5},
+         "tokenizer": {"kind": "char"}, "shards": {"out": "OUT"}}
+        """))) { XCTAssertTrue("\($0)".contains("'windows.count' does not apply to the tiled sampler"), "\($0)") }
+    }
 }

@@ -12,6 +12,12 @@ public protocol WindowOutput {
     /// `codes` holds the window on its strand (already reverse-complemented for `.reverse`).
     mutating func write(contig: String, start: Int, end: Int, strand: Strand, split: Split,
                         codes: UnsafeBufferPointer<UInt8>, nCount: Int, lowerCount: Int) throws
+    /// Called before the windows of input `index` (in the order given) arrive.
+    mutating func beginInput(index: Int, path: String)
+}
+
+extension WindowOutput {
+    public mutating func beginInput(index: Int, path: String) {}
 }
 
 /// Counts of one windows run.

@@ -121,6 +121,7 @@ public enum WindowsJob {
 
         var summary = WindowsSummary()
         for (i, path) in options.inputs.enumerated() {
+            processor.output.beginInput(index: i, path: path)
             let known = catalogs[i].map { Dictionary($0.map { ($0.name, $0.length) }, uniquingKeysWith: { a, _ in a }) }
             let plan = plans[i]
             let stride: Int? = { if case .tiled(let s) = options.sampler { return s }; return nil }()

@@ -9,6 +9,8 @@ public struct PipelineConfig: Sendable {
     public var inputs: [String]
     public var window = 1000
     public var stride = 1000
+    /// tiled (window, stride), random (count, perContig) or bed (bed, jitter), as `genome-prep windows`.
+    public var sampler = SamplerSpec.tiled(stride: 1000)
     public var maxNFraction = 0.0
     public var softMask = "upper"
     public var strand = StrandMode.forward
@@ -35,7 +37,8 @@ public struct PipelineConfig: Sendable {
 
     static let sections: [String: Set<String>] = [
         "": ["version", "name", "inputs", "windows", "tokenizer", "pmi", "shards"],
-        "windows": ["window", "stride", "maxNFraction", "softMask", "strand", "seed", "val", "test", "splitBlock"],
+        "windows": ["window", "stride", "sampler", "count", "perContig", "bed", "jitter", "maxNFraction", "softMask", "strand",
+                    "seed", "val", "test", "splitBlock"],
         "tokenizer": ["kind", "k", "offset", "vocabSize", "minFrequency"],
         "pmi": ["maxK", "minCount"],
         "shards": ["out", "sizeLimit", "zstdLevel", "zstdMode", "hashes"],
@@ -91,7 +94,24 @@ public struct PipelineConfig: Sendable {
         if let w = try section("windows") {
             c.window = try int(w, "window", "windows.window") ?? c.window
             c.stride = try int(w, "stride", "windows.stride") ?? c.window
-            c.maxNFraction = try num(w, "maxNFraction", "windows.maxNFraction") ?? c.maxNFraction
+            switch try str(w, "sampler", "windows.sampler") ?? "tiled" {
+            case "tiled": c.sampler = .tiled(stride: c.stride)
+            case "random":
+                guard let n = try int(w, "count", "windows.count"), n > 0 else { throw bad("windows.count", "a positive number of windows for the random sampler") }
+                var perContig = false
+                if let v = w["perContig"] { guard case .bool(let b) = v else { throw bad("windows.perContig", "true or false") }; perContig = b }
+                c.sampler = .random(count: n, perContig: perContig)
+            case "bed":
+                guard let bed = try str(w, "bed", "windows.bed") else { throw bad("windows.bed", "the BED file of the bed sampler") }
+                c.sampler = .bed(path: bed, jitter: try int(w, "jitter", "windows.jitter") ?? 0)
+            default: throw bad("windows.sampler", "tiled, random or bed")
+            }
+            for (key, used) in [("count", c.sampler.name == "random"), ("perContig", c.sampler.name == "random"),
+                                ("bed", c.sampler.name == "bed"), ("jitter", c.sampler.name == "bed")] where w[key] != nil && !used {
+                throw ShardsError("'windows.\(key)' does not apply to the \(c.sampler.name) sampler", path: path)
+            }
+            // BED intervals are taken as they are unless asked otherwise (as `genome-prep windows` does).
+            c.maxNFraction = try num(w, "maxNFraction", "windows.maxNFraction") ?? (c.sampler.name == "bed" ? 1 : c.maxNFraction)
             c.softMask = try str(w, "softMask", "windows.softMask") ?? c.softMask
             if let s = try str(w, "strand", "windows.strand") {
                 guard let m = StrandMode(rawValue: s) else { throw bad("windows.strand", "forward, both or random") }

@@ -76,6 +76,12 @@ struct RunOutput: WindowOutput {
     var ids: [UInt32] = []
     var summary = PipelineSummary()
 
+    mutating func beginInput(index: Int, path: String) {
+        source = path.split(separator: "/").last.map(String.init) ?? path
+        if index > 0 { basesBefore += contigLengths[currentContig] ?? 0 }
+        currentContig = ""
+    }
+
     mutating func write(contig: String, start: Int, end: Int, strand: Strand, split: Split,
                         codes: UnsafeBufferPointer<UInt8>, nCount: Int, lowerCount: Int) throws {
         if let progress {
@@ -174,7 +180,7 @@ public enum PipelineRunner {
         if access(markerPath, F_OK) != 0 { try writeAtomically(Array(c.text.utf8), to: markerPath) }
 
         var o = WindowsOptions(inputs: c.inputs)
-        o.window = c.window; o.sampler = .tiled(stride: c.stride); o.maxNFraction = c.maxNFraction
+        o.window = c.window; o.sampler = c.sampler; o.maxNFraction = c.maxNFraction
         switch c.softMask {
         case "upper": o.softMask = .upper
         case "keep": o.softMask = .keep
@@ -243,17 +249,11 @@ public enum PipelineRunner {
             if let w { out.skip[i] = try w.adoptExistingShards(); if out.skip[i] > 0 { log("resuming \(Split(rawValue: i)!.name): \(out.skip[i]) samples in complete shards") } }
         }
         do {
-            for path in c.inputs {
-                var one = o
-                one.inputs = [path]
-                out.source = path.split(separator: "/").last.map(String.init) ?? path
-                log("sharding \(out.source)" + (part.map { " (part \($0.text))" } ?? ""))
-                let (s, back) = try WindowsJob.run(one, into: out)
-                out = back
-                out.basesBefore += out.contigLengths[out.currentContig] ?? 0
-                out.currentContig = ""
-                for (k, v) in s.counts.dropped { out.summary.dropped[k, default: 0] += v }
-            }
+            log("sharding " + c.inputs.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", ")
+                + (part.map { " (part \($0.text))" } ?? ""))
+            let (s, back) = try WindowsJob.run(o, into: out)
+            out = back
+            for (k, v) in s.counts.dropped { out.summary.dropped[k, default: 0] += v }
         } catch {
             // Let the shards in flight land (they are complete files, adopted on resume), then report.
             for w in writers { w?.stage.drain() }
