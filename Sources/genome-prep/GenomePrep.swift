@@ -7,9 +7,10 @@ struct GenomePrep: ParsableCommand {
         commandName: "genome-prep",
         abstract: "Streaming, deterministic data preparation for DNA language-model pretraining.",
         discussion: """
-        Reads plain, gzip and BGZF FASTA through htslib, places 1 kbp windows (tiled, random or from
-        BED intervals), filters them by N and soft-mask content, assigns reproducible train/val/test
-        splits, and writes them out. Every subcommand has its own --help.
+        Reads plain, gzip and BGZF FASTA through htslib, places 1 kbp windows
+        (tiled, random or from BED intervals), filters them by N and soft-mask
+        content, assigns reproducible train/val/test splits, and writes them
+        out. Every subcommand has its own --help.
 
         Examples:
           genome-prep windows data/ecoli_K12_MG1655.fa.bgz -o windows.fa

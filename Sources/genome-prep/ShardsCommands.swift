@@ -7,7 +7,8 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check an MDS dataset folder: every file's size and hashes, and every sample decodes.",
         discussion: """
-        DIR is a folder with index.json (one split). Errors name the shard file and the sample.
+        DIR is a folder with index.json (one split). Errors name the shard
+        file and the sample.
         Example:
           genome-prep verify out/ecoli/train
         """)
@@ -90,18 +91,22 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a declarative pipeline: read, sample, [PMI], [train BPE], tokenize, write MDS shards.",
         discussion: """
-        The config is JSON (see pipelines/README.md); unknown keys are errors. Output: one MDS folder per
-        split (train/, val/, test/), tokenizer.json, [pmi.rank6.bin], and genomeprep.json (provenance,
-        written last). Progress goes to stderr: a bar on a terminal, a plain line every 10 s otherwise.
+        The config is JSON (see pipelines/README.md); unknown keys are errors.
+        Output: one MDS folder per split (train/, val/, test/),
+        tokenizer.json, [pmi.rank6.bin], and genomeprep.json (provenance,
+        written last). Progress goes to stderr: a bar on a terminal, a plain
+        line every 10 s otherwise.
 
-        Crash safety: every file appears under its final name only when complete, index.json last.
-        After a crash or kill, run the same command again: it keeps the complete shards and writes the
-        rest; the result is byte-identical to an uninterrupted run. An output folder holding another
-        config's shards is refused.
+        Crash safety: every file appears under its final name only when
+        complete, index.json last. After a crash or kill, run the same command
+        again: it keeps the complete shards and writes the rest; the result is
+        byte-identical to an uninterrupted run. An output folder holding
+        another config's shards is refused.
 
-        Several machines: `--part i/n` (0 <= i < n) writes only slice i of n, to <split>/part-0000i/.
-        Every part reads every input, so BPE and PMI tables are the same in each. Gather the output
-        folders in one place, then `genome-prep merge OUT` writes each split's index.json exactly as
+        Several machines: `--part i/n` (0 <= i < n) writes only slice i of n,
+        to <split>/part-0000i/. Every part reads every input, so BPE and PMI
+        tables are the same in each. Gather the output folders in one place,
+        then `genome-prep merge OUT` writes each split's index.json exactly as
         MosaicML Streaming's merge_index does.
 
         Examples:
@@ -134,11 +139,14 @@ struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Merge the --part i/n outputs of one pipeline into one MDS dataset per split.",
         discussion: """
-        OUT is the pipeline's shards.out holding <split>/part-NNNNN/ folders and genomeprep.part-NNNNN.json
-        files from every part (copy them together first when the parts ran on several machines). Checks
-        that all n parts of the same config are finished, then writes <split>/index.json listing every
-        part's shards in part order with basenames like part-00000/shard.00000.mds.zstd (what MosaicML
-        Streaming's merge_index writes), and genomeprep.json. Shard files are not moved. Safe to re-run.
+        OUT is the pipeline's shards.out holding <split>/part-NNNNN/ folders
+        and genomeprep.part-NNNNN.json files from every part (copy them
+        together first when the parts ran on several machines). Checks that
+        all n parts of the same config are finished, then writes
+        <split>/index.json listing every part's shards in part order with
+        basenames like part-00000/shard.00000.mds.zstd (what MosaicML
+        Streaming's merge_index writes), and genomeprep.json. Shard files are
+        not moved. Safe to re-run.
 
         Example:
           genome-prep merge out/ecoli-char && genome-prep verify out/ecoli-char/train

@@ -5,8 +5,9 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate FASTA files and print records, bases, N and lowercase fractions.",
         discussion: """
-        Reads every byte (plain, gzip or BGZF), so it doubles as a validator: any problem is
-        reported with the file, line, byte offset and record. Prints one TSV line per file.
+        Reads every byte (plain, gzip or BGZF), so it doubles as a validator:
+        any problem is reported with the file, line, byte offset and record.
+        Prints one TSV line per file.
 
         Example:
           genome-prep stats data/*.fa.gz
@@ -34,8 +35,9 @@ struct Index: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build the .fai (and .gzi for BGZF) index with htslib, or make an indexable BGZF copy.",
         discussion: """
-        Plain gzip cannot be randomly accessed. With --bgzip, a BGZF copy (FILE.bgz, or --output) is
-        written first through htslib and then indexed.
+        Plain gzip cannot be randomly accessed. With --bgzip, a BGZF copy
+        (FILE.bgz, or --output) is written first through htslib and then
+        indexed.
 
         Examples:
           genome-prep index genome.fa.bgz
@@ -69,7 +71,8 @@ struct Fetch: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print regions through the .fai/.gzi index (random access), like `samtools faidx`.",
         discussion: """
-        Regions are samtools style, 1-based inclusive: CONTIG, CONTIG:START-END or CONTIG:START.
+        Regions are samtools style, 1-based inclusive: CONTIG,
+        CONTIG:START-END or CONTIG:START.
         Example:
           genome-prep fetch data/ecoli_K12_MG1655.fa.bgz K-12-MG1655:1001-2000 --reverse-complement
         """)

@@ -10,8 +10,9 @@ struct TokenizerCommand: ParsableCommand {
         commandName: "tokenizer",
         abstract: "Train, inspect and use tokenizers (char, k-mer, NT k-mer, BarcodeMAE k-mer, BPE).",
         discussion: """
-        Every tokenizer is saved as a Hugging Face `tokenizer.json` that Python `tokenizers` loads
-        (see the README for how each kind is expressed there).
+        Every tokenizer is saved as a Hugging Face `tokenizer.json` that
+        Python `tokenizers` loads (see the README for how each kind is
+        expressed there).
 
         Examples:
           genome-prep tokenizer train --kind bpe --vocab-size 4096 data/ecoli_K12_MG1655.fa.bgz -o bpe.json

@@ -9,21 +9,26 @@ struct Windows: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Place windows on genomes, filter and split them, and write them for inspection.",
         discussion: """
-        Streams each FASTA once (plain, gzip or BGZF, detected from the bytes) with memory bounded
-        whatever the contig length. Coordinates are 0-based half-open in BED/TSV and 1-based
-        inclusive (samtools style) in FASTA names. A summary goes to stderr: contigs, bases, windows
-        kept per split, windows dropped by reason, N and lowercase fractions.
+        Streams each FASTA once (plain, gzip or BGZF, detected from the bytes)
+        with memory bounded whatever the contig length. Coordinates are
+        0-based half-open in BED/TSV and 1-based inclusive (samtools style) in
+        FASTA names. A summary goes to stderr: contigs, bases, windows kept
+        per split, windows dropped by reason, N and lowercase fractions.
 
         Samplers:
-          tiled   windows at 0, stride, 2*stride, ... that fit in the contig (default 1000/1000)
-          random  --count windows, uniform over every valid start in the genome; with --per-contig,
-                  a uniform contig first (FinDNA). Uses the .fai for lengths, or a first pass.
-          bed     one window per --bed interval: shorter ones grow evenly, longer ones are cut to
-                  start+window (HyenaDNA); --jitter J shifts each by a uniform amount in [-J, J].
+          tiled   windows at 0, stride, 2*stride, ... that fit in the contig (default
+                  1000/1000)
+          random  --count windows, uniform over every valid start in the genome; with
+                  --per-contig, a uniform contig first (FinDNA). Uses the .fai for
+                  lengths, or a first pass.
+          bed     one window per --bed interval: shorter ones grow evenly, longer ones
+                  are cut to start+window (HyenaDNA); --jitter J shifts each by a
+                  uniform amount in [-J, J].
 
-        Splits are a pure function of (seed, contig, position): by hashed blocks of --split-block
-        bases with --val/--test fractions (a window that would cross into another split's block is
-        dropped as crosses-split-boundary), or by --val-contigs/--test-contigs lists.
+        Splits are a pure function of (seed, contig, position): by hashed
+        blocks of --split-block bases with --val/--test fractions (a window
+        that would cross into another split's block is dropped as
+        crosses-split-boundary), or by --val-contigs/--test-contigs lists.
 
         Examples:
           genome-prep windows data/ecoli_K12_MG1655.fa.bgz -o windows.fa

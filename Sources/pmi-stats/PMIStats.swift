@@ -11,16 +11,21 @@ struct PMIStats: ParsableCommand {
         commandName: "pmi-stats",
         abstract: "Whole-genome n-gram counts and the PMI tables that curriculum masking (CM-GEMS) ranks by.",
         discussion: """
-        Counts every nucleotide n-gram for n = 1..K exactly (64-bit, case-folded, never across N or
-        an ambiguity code), then computes for each n-gram w with count c:
+        Counts every nucleotide n-gram for n = 1..K exactly (64-bit,
+        case-folded, never across N or an ambiguity code), then computes for
+        each n-gram w with count c:
           p(w)       c / number of n-grams of length |w|
           naive_pmi  log p(w) - sum of its bases' log p
-          pmi        Levine's PMI: min over all segmentations into >= 2 parts of log p(w) - sum log p(parts)
-          npmi       pmi * ln c / (ln c + ln m), CM-GEMS's discount (m = --min-count; rarer ones are unranked)
-        and ranks the --rank-n-grams (rank 1 = highest npmi; ties in ACGT order; unranked ones last).
+          pmi        Levine's PMI: the minimum, over all segmentations into >= 2
+                     parts, of log p(w) - sum log p(parts)
+          npmi       pmi * ln c / (ln c + ln m), CM-GEMS's discount (m = --min-count;
+                     rarer ones are unranked)
+        and ranks the --rank-n-grams (rank 1 = highest npmi; ties in ACGT
+        order; unranked ones last).
 
-        Outputs: PREFIX.tsv (kmer, n, count, p, naive_pmi, pmi, npmi, rank) and PREFIX.rank<N>.bin, the
-        versioned side table (ranks by 2-bit k-mer code, with the input checksums and settings).
+        Outputs: PREFIX.tsv (kmer, n, count, p, naive_pmi, pmi, npmi, rank)
+        and PREFIX.rank<N>.bin, the versioned side table (ranks by 2-bit k-mer
+        code, with the input checksums and settings).
 
         Examples:
           pmi-stats data/ecoli_K12_MG1655.fa.gz -o ecoli
