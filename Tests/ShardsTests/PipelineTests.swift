@@ -209,4 +209,28 @@ final class PipelineTests: XCTestCase {
          "tokenizer": {"kind": "char"}, "shards": {"out": "OUT"}}
         """))) { XCTAssertTrue("\($0)".contains("'windows.count' does not apply to the tiled sampler"), "\($0)") }
     }
+
+    /// softMask "keep" adds `soft_mask`: one bit per base of the window as written, LSB first, worked out by
+    /// hand for ACGTacgt (0xF0), ACGTACGT (0x00), aaaaCCCC (0x0F), and the reverse complement of the first,
+    /// acgtACGT (0x0F). Tokens are the same ids either way.
+    func testSoftMaskColumnHoldsOneBitPerBase() throws {
+        let fa = dir.appendingPathComponent("m.fa").path
+        try ">c\nACGTacgtACGTACGTaaaaCCCC\n".write(toFile: fa, atomically: true, encoding: .utf8)
+        let c = try PipelineConfig.load(path: try config("""
+        {"name": "m", "inputs": ["\(fa)"], "windows": {"window": 8, "softMask": "keep", "strand": "both"},
+         "tokenizer": {"kind": "char"}, "shards": {"out": "OUT"}}
+        """, out: "mask"))
+        _ = try PipelineRunner.run(c)
+        let r = try MDSReader(directory: c.out + "/train")
+        var got: [String] = []
+        for j in 0..<r.sampleCount {
+            let x = try r.sample(j)
+            guard case .int64(let start)? = x["start"], case .uint8(let strand)? = x["strand"], case .u8(let mask)? = x["soft_mask"],
+                  case .u8(let ids)? = x["tokens"] else { return XCTFail("columns") }
+            XCTAssertFalse(ids.contains { $0 < 5 || $0 > 8 })
+            got.append("\(start)\(strand == 0 ? "+" : "-") \(mask.map { String($0, radix: 16) }.joined())")
+        }
+        XCTAssertEqual(got, ["0+ f0", "0- f", "8+ 0", "8- 0", "16+ f", "16- f0"])
+        XCTAssertEqual(r.shards[0].encodings[r.shards[0].columnNames.firstIndex(of: "soft_mask")!].rawValue, "ndarray:uint8:1")
+    }
 }

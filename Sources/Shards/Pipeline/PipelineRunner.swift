@@ -61,6 +61,8 @@ struct RunOutput: WindowOutput {
     let writers: [MDSWriter?]
     let wide: Bool
     let ranks: [UInt16]?
+    /// Write the `soft_mask` column (softMask "keep").
+    var softMaskBits = false
     var source: String
     var part: PipelinePart? = nil
     var seed: UInt64 = 0
@@ -109,6 +111,13 @@ struct RunOutput: WindowOutput {
             // Per-token PMI rank (k-mer id = 5 + code); [UNK] and specials get the worst rank.
             let worst = UInt16(ranks.count)
             values.append(.u16(ids.map { $0 >= 5 && Int($0) - 5 < ranks.count ? ranks[Int($0) - 5] : worst }))
+        }
+        if softMaskBits {
+            // One bit per base of the window as written (reverse-complemented windows too), LSB first:
+            // numpy.unpackbits(mask, bitorder="little")[:window] gives 1 where the base is lowercase.
+            var bits = [UInt8](repeating: 0, count: (codes.count + 7) / 8)
+            for i in 0..<codes.count where codes[i] & BaseCode.softMask != 0 { bits[i >> 3] |= 1 << UInt8(i & 7) }
+            values.append(.u8(bits))
         }
         try w.write(values)
         summary.tokens += ids.count
@@ -224,6 +233,8 @@ public enum PipelineRunner {
         var columns = [MDSWriter.Column("tokens", tokenEncoding), MDSWriter.Column("contig", .str),
                        MDSWriter.Column("start", .int64), MDSWriter.Column("strand", .uint8), MDSWriter.Column("source", .str)]
         if ranks != nil { columns.append(MDSWriter.Column("pmi_rank", MDSEncoding.ndarrayUInt16.fixed(count))) }
+        let softMaskBits = c.softMask == "keep"
+        if softMaskBits { columns.append(MDSWriter.Column("soft_mask", MDSEncoding.ndarrayUInt8.fixed((c.window + 7) / 8))) }
         let fractions = [1.0, c.val, c.test]
         let recordPlan = c.zstdLevel != nil && !wide && (c.zstdMode == "records" || (c.zstdMode == "auto" && c.tokenizer == .char))
         let writers: [MDSWriter?] = try Split.allCases.map { s in
@@ -232,6 +243,7 @@ public enum PipelineRunner {
         }
         var out = RunOutput(encoder: TokenEncoder(tokenizer), writers: writers, wide: wide, ranks: ranks, source: "",
                             part: part, seed: c.seed, block: c.splitBlock)
+        out.softMaskBits = softMaskBits
         if progress {
             // Contig lengths from each input's .fai, where there is one, give a percentage and an ETA.
             var lengths: [String: Int] = [:]
