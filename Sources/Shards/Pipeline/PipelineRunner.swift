@@ -55,14 +55,11 @@ public struct PipelinePart: Sendable, Equatable {
     }
 }
 
-/// Feeds kept windows to the tokenizer and the split's MDS writer.
+/// Takes kept windows on the windowing thread: progress, the --part slice, counts, resume skipping;
+/// then copies each window into a batch for the tokenize stage.
 struct RunOutput: WindowOutput {
-    let encoder: TokenEncoder
-    let writers: [MDSWriter?]
-    let wide: Bool
-    let ranks: [UInt16]?
-    /// Write the `soft_mask` column (softMask "keep").
-    var softMaskBits = false
+    let stage: TokenizeStage
+    let hasWriter: [Bool]
     var source: String
     var part: PipelinePart? = nil
     var seed: UInt64 = 0
@@ -75,7 +72,7 @@ struct RunOutput: WindowOutput {
     var currentBase = 0
     /// Samples per split already in adopted shards of an interrupted run: skipped, not rewritten.
     var skip: [Int] = [0, 0, 0]
-    var ids: [UInt32] = []
+    var batch = TokenizeStage.Batch()
     var summary = PipelineSummary()
 
     mutating func beginInput(index: Int, path: String) {
@@ -94,33 +91,22 @@ struct RunOutput: WindowOutput {
             currentBase = basesBefore + start
             progress.update(done: currentBase, items: summary.windows[0] + summary.windows[1] + summary.windows[2])
         }
-        guard let w = writers[split.rawValue] else { return }
+        guard hasWriter[split.rawValue] else { return }
         if let part, !part.owns(seed: seed, contig: contig, start: start, block: block) { return }
         summary.windows[split.rawValue] += 1
         summary.bases += codes.count
         if skip[split.rawValue] > 0 { skip[split.rawValue] -= 1; return }
-        ids.removeAll(keepingCapacity: true)
-        encoder.encode(codes, into: &ids)
-        let n = ids.count
-        let tokens: MDSValue = ids.withUnsafeBufferPointer { p in
-            wide ? .u16([UInt16](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = UInt16(truncatingIfNeeded: p[i]) }; c = n })
-                 : .u8([UInt8](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = UInt8(truncatingIfNeeded: p[i]) }; c = n })
+        batch.add(contig: contig, start: start, strand: strand.rawValue, split: split.rawValue, source: source, codes: codes)
+        if batch.windows.count >= TokenizeStage.batchWindows || batch.codes.count >= TokenizeStage.batchBases {
+            try stage.submit(batch)
+            batch = TokenizeStage.Batch()
         }
-        var values: [MDSValue] = [tokens, .str(contig), .int64(Int64(start)), .uint8(strand.rawValue), .str(source)]
-        if let ranks {
-            // Per-token PMI rank (k-mer id = 5 + code); [UNK] and specials get the worst rank.
-            let worst = UInt16(ranks.count)
-            values.append(.u16(ids.map { $0 >= 5 && Int($0) - 5 < ranks.count ? ranks[Int($0) - 5] : worst }))
-        }
-        if softMaskBits {
-            // One bit per base of the window as written (reverse-complemented windows too), LSB first:
-            // numpy.unpackbits(mask, bitorder="little")[:window] gives 1 where the base is lowercase.
-            var bits = [UInt8](repeating: 0, count: (codes.count + 7) / 8)
-            for i in 0..<codes.count where codes[i] & BaseCode.softMask != 0 { bits[i >> 3] |= 1 << UInt8(i & 7) }
-            values.append(.u8(bits))
-        }
-        try w.write(values)
-        summary.tokens += ids.count
+    }
+
+    /// Sends the last batch and waits for the stage; the token count.
+    mutating func finish() throws -> Int {
+        if !batch.windows.isEmpty { try stage.submit(batch); batch = TokenizeStage.Batch() }
+        return try stage.finish()
     }
 }
 
@@ -241,9 +227,13 @@ public enum PipelineRunner {
             fractions[s.rawValue] > 0 ? try MDSWriter(directory: c.out + "/" + s.name + (part.map { "/" + $0.folder } ?? ""), columns: columns,
                                                       zstdLevel: c.zstdLevel, hashes: c.hashes, sizeLimit: c.sizeLimit, literalColumn: recordPlan ? "tokens" : nil) : nil
         }
-        var out = RunOutput(encoder: TokenEncoder(tokenizer), writers: writers, wide: wide, ranks: ranks, source: "",
+        let stage = TokenizeStage(encoder: TokenEncoder(tokenizer), writers: writers, wide: wide, ranks: ranks,
+                                  softMaskBits: softMaskBits)
+        var out = RunOutput(stage: stage, hasWriter: writers.map { $0 != nil }, source: "",
                             part: part, seed: c.seed, block: c.splitBlock)
-        out.softMaskBits = softMaskBits
+        for (i, w) in writers.enumerated() {
+            if let w { out.skip[i] = try w.adoptExistingShards(); if out.skip[i] > 0 { log("resuming \(Split(rawValue: i)!.name): \(out.skip[i]) samples in complete shards") } }
+        }
         if progress {
             // Contig lengths from each input's .fai, where there is one, give a percentage and an ETA.
             var lengths: [String: Int] = [:]
@@ -257,17 +247,16 @@ public enum PipelineRunner {
             out.progress = Progress(label: "run", total: known ? total : nil)
         }
         defer { out.progress?.finish() }
-        for (i, w) in writers.enumerated() {
-            if let w { out.skip[i] = try w.adoptExistingShards(); if out.skip[i] > 0 { log("resuming \(Split(rawValue: i)!.name): \(out.skip[i]) samples in complete shards") } }
-        }
         do {
             log("sharding " + c.inputs.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", ")
                 + (part.map { " (part \($0.text))" } ?? ""))
             let (s, back) = try WindowsJob.run(o, into: out)
             out = back
             for (k, v) in s.counts.dropped { out.summary.dropped[k, default: 0] += v }
+            out.summary.tokens = try out.finish()
         } catch {
-            // Let the shards in flight land (they are complete files, adopted on resume), then report.
+            // Let the batches and shards in flight land (shards are complete files, adopted on resume).
+            stage.drain()
             for w in writers { w?.stage.drain() }
             throw error
         }

@@ -1,0 +1,103 @@
+import Dispatch
+import GenomeIO
+import Tokenize
+
+/// The tokenize stage of `genome-prep run`: batches of windows arrive from the windowing thread and are
+/// tokenized and encoded into their split's MDS writer on a serial Dispatch queue, so samples keep their
+/// order (the output never depends on scheduling). At most `inFlight` batches wait, so a slow tokenizer
+/// holds the reader back instead of filling memory. Errors are kept and thrown by the next `submit` or
+/// by `finish`.
+final class TokenizeStage: @unchecked Sendable {
+    static let batchWindows = 1024
+    static let batchBases = 4 << 20
+
+    /// Windows copied out of the windowing thread's reused buffers.
+    final class Batch: @unchecked Sendable {
+        struct Window {
+            var contig: String
+            var start: Int
+            var strand: UInt8
+            var split: Int
+            var source: String
+            var offset: Int
+            var count: Int
+        }
+        var codes: [UInt8] = []
+        var windows: [Window] = []
+
+        func add(contig: String, start: Int, strand: UInt8, split: Int, source: String, codes c: UnsafeBufferPointer<UInt8>) {
+            windows.append(Window(contig: contig, start: start, strand: strand, split: split, source: source,
+                                  offset: codes.count, count: c.count))
+            codes.append(contentsOf: c)
+        }
+    }
+
+    let encoder: TokenEncoder
+    let writers: [MDSWriter?]
+    let wide: Bool
+    let ranks: [UInt16]?
+    let softMaskBits: Bool
+    let queue = DispatchQueue(label: "genomeprep.tokenize")
+    let slots: DispatchSemaphore
+    // Touched only on `queue` (and read after a `queue.sync`).
+    var failure: (any Error)?
+    var tokens = 0
+    var ids: [UInt32] = []
+
+    init(encoder: TokenEncoder, writers: [MDSWriter?], wide: Bool, ranks: [UInt16]?, softMaskBits: Bool, inFlight: Int = 2) {
+        self.encoder = encoder; self.writers = writers; self.wide = wide; self.ranks = ranks; self.softMaskBits = softMaskBits
+        slots = DispatchSemaphore(value: inFlight)
+    }
+
+    func submit(_ batch: Batch) throws {
+        if let e = queue.sync(execute: { failure }) { throw e }
+        slots.wait()
+        queue.async { [self] in
+            defer { slots.signal() }
+            guard failure == nil else { return }
+            do { try encode(batch) } catch { failure = error }
+        }
+    }
+
+    /// Waits for every batch; the number of tokens written.
+    func finish() throws -> Int {
+        try queue.sync {
+            if let failure { throw failure }
+            return tokens
+        }
+    }
+
+    /// Lets the batches in flight finish (when the run stops early).
+    func drain() { queue.sync {} }
+
+    private func encode(_ batch: Batch) throws {
+        try batch.codes.withUnsafeBufferPointer { all in
+            for win in batch.windows {
+                guard let w = writers[win.split] else { continue }
+                let codes = UnsafeBufferPointer(rebasing: all[win.offset..<(win.offset + win.count)])
+                ids.removeAll(keepingCapacity: true)
+                encoder.encode(codes, into: &ids)
+                let n = ids.count
+                let tokens: MDSValue = ids.withUnsafeBufferPointer { p in
+                    wide ? .u16([UInt16](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = UInt16(truncatingIfNeeded: p[i]) }; c = n })
+                         : .u8([UInt8](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = UInt8(truncatingIfNeeded: p[i]) }; c = n })
+                }
+                var values: [MDSValue] = [tokens, .str(win.contig), .int64(Int64(win.start)), .uint8(win.strand), .str(win.source)]
+                if let ranks {
+                    // Per-token PMI rank (k-mer id = 5 + code); [UNK] and specials get the worst rank.
+                    let worst = UInt16(ranks.count)
+                    values.append(.u16(ids.map { $0 >= 5 && Int($0) - 5 < ranks.count ? ranks[Int($0) - 5] : worst }))
+                }
+                if softMaskBits {
+                    // One bit per base of the window as written (reverse-complemented windows too), LSB first:
+                    // numpy.unpackbits(mask, bitorder="little")[:window] gives 1 where the base is lowercase.
+                    var bits = [UInt8](repeating: 0, count: (codes.count + 7) / 8)
+                    for i in 0..<codes.count where codes[i] & BaseCode.softMask != 0 { bits[i >> 3] |= 1 << UInt8(i & 7) }
+                    values.append(.u8(bits))
+                }
+                try w.write(values)
+                self.tokens += n
+            }
+        }
+    }
+}
