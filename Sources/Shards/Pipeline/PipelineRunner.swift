@@ -132,7 +132,7 @@ public enum PipelineRunner {
     /// - Parameters:
     ///   - part: write only this slice, to `<split>/part-0000i/` (merge the parts with `PipelineMerge`).
     ///   - progress: show progress on stderr (a bar on a terminal, plain lines otherwise).
-    public static func run(_ c: PipelineConfig, threads: Int = 2, part: PipelinePart? = nil, progress: Bool = false,
+    public static func run(_ c: PipelineConfig, threads: Int = 1, part: PipelinePart? = nil, progress: Bool = false,
                            log: (String) -> Void = { _ in }) throws -> PipelineSummary {
         var t0 = timespec(); clock_gettime(CLOCK_MONOTONIC, &t0)
         for p in c.inputs where access(p, R_OK) != 0 {
