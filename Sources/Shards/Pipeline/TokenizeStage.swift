@@ -8,7 +8,7 @@ import Tokenize
 /// holds the reader back instead of filling memory. Errors are kept and thrown by the next `submit` or
 /// by `finish`.
 final class TokenizeStage: @unchecked Sendable {
-    static let batchWindows = 1024
+    static let batchWindows = 4096
     static let batchBases = 4 << 20
 
     /// Windows copied out of the windowing thread's reused buffers.
@@ -43,10 +43,29 @@ final class TokenizeStage: @unchecked Sendable {
     var failure: (any Error)?
     var tokens = 0
     var ids: [UInt32] = []
+    /// Character tokens: the id of every base code, so a window maps to its ids in one table pass.
+    let charIDs: [UInt8]?
 
     init(encoder: TokenEncoder, writers: [MDSWriter?], wide: Bool, ranks: [UInt16]?, softMaskBits: Bool, inFlight: Int = 2) {
         self.encoder = encoder; self.writers = writers; self.wide = wide; self.ranks = ranks; self.softMaskBits = softMaskBits
         slots = DispatchSemaphore(value: inFlight)
+        // The table is read off the tokenizer itself, one code at a time, and used only when every code
+        // gives exactly one id below 256 (the char tokenizer without specials).
+        var table: [UInt8]? = nil
+        if encoder.tokenizer.kind == .char && !wide {
+            var t = [UInt8](repeating: 0, count: 256)
+            var ok = true
+            var out: [UInt32] = []
+            for c in 0..<256 {
+                let code = UInt8(c)
+                guard code & 7 <= 4, code & ~(7 | BaseCode.softMask) == 0 else { continue }
+                out.removeAll(keepingCapacity: true)
+                withUnsafePointer(to: code) { encoder.encode(UnsafeBufferPointer(start: $0, count: 1), into: &out) }
+                if out.count == 1 && out[0] < 256 { t[c] = UInt8(out[0]) } else { ok = false }
+            }
+            if ok { table = t }
+        }
+        charIDs = table
     }
 
     func submit(_ batch: Batch) throws {
@@ -70,11 +89,30 @@ final class TokenizeStage: @unchecked Sendable {
     /// Lets the batches in flight finish (when the run stops early).
     func drain() { queue.sync {} }
 
+    /// One bit per base of the window as written (reverse-complemented windows too), LSB first:
+    /// numpy.unpackbits(mask, bitorder="little")[:window] gives 1 where the base is lowercase.
+    static func maskBits(_ codes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var bits = [UInt8](repeating: 0, count: (codes.count + 7) / 8)
+        for i in 0..<codes.count where codes[i] & BaseCode.softMask != 0 { bits[i >> 3] |= 1 << UInt8(i & 7) }
+        return bits
+    }
+
     private func encode(_ batch: Batch) throws {
         try batch.codes.withUnsafeBufferPointer { all in
             for win in batch.windows {
                 guard let w = writers[win.split] else { continue }
                 let codes = UnsafeBufferPointer(rebasing: all[win.offset..<(win.offset + win.count)])
+                if let charIDs, ranks == nil {
+                    let n = codes.count
+                    let tokens = charIDs.withUnsafeBufferPointer { lut in
+                        [UInt8](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = lut[Int(codes[i])] }; c = n }
+                    }
+                    var values: [MDSValue] = [.u8(tokens), .str(win.contig), .int64(Int64(win.start)), .uint8(win.strand), .str(win.source)]
+                    if softMaskBits { values.append(.u8(TokenizeStage.maskBits(codes))) }
+                    try w.write(values)
+                    self.tokens += n
+                    continue
+                }
                 ids.removeAll(keepingCapacity: true)
                 encoder.encode(codes, into: &ids)
                 let n = ids.count
@@ -88,13 +126,7 @@ final class TokenizeStage: @unchecked Sendable {
                     let worst = UInt16(ranks.count)
                     values.append(.u16(ids.map { $0 >= 5 && Int($0) - 5 < ranks.count ? ranks[Int($0) - 5] : worst }))
                 }
-                if softMaskBits {
-                    // One bit per base of the window as written (reverse-complemented windows too), LSB first:
-                    // numpy.unpackbits(mask, bitorder="little")[:window] gives 1 where the base is lowercase.
-                    var bits = [UInt8](repeating: 0, count: (codes.count + 7) / 8)
-                    for i in 0..<codes.count where codes[i] & BaseCode.softMask != 0 { bits[i >> 3] |= 1 << UInt8(i & 7) }
-                    values.append(.u8(bits))
-                }
+                if softMaskBits { values.append(.u8(TokenizeStage.maskBits(codes))) }
                 try w.write(values)
                 self.tokens += n
             }
