@@ -99,13 +99,13 @@ struct RunOutput: WindowOutput {
         batch.add(contig: contig, start: start, strand: strand.rawValue, split: split.rawValue, source: source, codes: codes)
         if batch.windows.count >= TokenizeStage.batchWindows || batch.codes.count >= TokenizeStage.batchBases {
             try stage.submit(batch)
-            batch = TokenizeStage.Batch()
+            batch = stage.takeBatch()
         }
     }
 
     /// Sends the last batch and waits for the stage; the token count.
     mutating func finish() throws -> Int {
-        if !batch.windows.isEmpty { try stage.submit(batch); batch = TokenizeStage.Batch() }
+        if !batch.windows.isEmpty { try stage.submit(batch); batch = stage.takeBatch() }
         return try stage.finish()
     }
 }

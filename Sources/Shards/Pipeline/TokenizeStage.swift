@@ -68,11 +68,23 @@ final class TokenizeStage: @unchecked Sendable {
         charIDs = table
     }
 
+    /// Batches come back here once encoded, so their buffers are reused rather than faulted in anew.
+    private let poolLock = DispatchQueue(label: "genomeprep.tokenize.pool")
+    private var pool: [Batch] = []
+
+    /// An empty batch, recycled when one is free.
+    func takeBatch() -> Batch {
+        guard let b = poolLock.sync(execute: { pool.popLast() }) else { return Batch() }
+        b.codes.removeAll(keepingCapacity: true)
+        b.windows.removeAll(keepingCapacity: true)
+        return b
+    }
+
     func submit(_ batch: Batch) throws {
         if let e = queue.sync(execute: { failure }) { throw e }
         slots.wait()
         queue.async { [self] in
-            defer { slots.signal() }
+            defer { slots.signal(); poolLock.sync { pool.append(batch) } }
             guard failure == nil else { return }
             do { try encode(batch) } catch { failure = error }
         }
