@@ -4,15 +4,12 @@
 # GenomePrep alone on 1M windows (HF cannot fit them in 24 GiB), then encoding of 1M windows by HF
 # `encode_batch` and by GenomePrep (BPE, 6-mer, char). Prints seconds, peak RSS and ratios.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-WORK=${BENCH_DIR:-$ROOT/../bench-data}
-mkdir -p "$WORK"
+RUNS=${RUNS:-1}
+source "$(dirname "$0")/common.sh"
 swift build -c release --product genome-prep >/dev/null
 GP=$ROOT/.build/release/genome-prep
-M="python3 $ROOT/bench/measure.py --runs 1"
 G=$WORK/big.fa
-[ -f "$G" ] || python3 ../shared/tools/make-genome.py --train data/ecoli_K12_MG1655.fa.gz data/saureus_N315.fa.gz --out "$G" --total 1e9 >&2
+make_genome "$G" 1e9
 # The same windows for both tools: 1 kbp tiles without N, upper-cased; text for HF, FASTA for GenomePrep.
 if [ ! -f "$WORK/w1m.txt" ]; then
   $GP windows "$G" --format tsv --soft-mask upper --quiet | tail -n +2 | cut -f8 | head -n 1000000 > "$WORK/w1m.txt"

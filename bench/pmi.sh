@@ -7,20 +7,13 @@
 #   GENOME=data/ecoli_K12_MG1655.fa.gz bash bench/pmi.sh
 #   SKIP_JELLYFISH=1 RUNS=2 bash bench/pmi.sh   # pmi-stats and KMC only (jellyfish takes minutes)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-WORK=${BENCH_DIR:-$ROOT/../bench-data}
 RUNS=${RUNS:-1}
+source "$(dirname "$0")/common.sh"
 KS=${KS:-"6 10 12"}
-mkdir -p "$WORK"
 swift build -c release --product pmi-stats >/dev/null
 PS=$ROOT/.build/release/pmi-stats
-M="python3 $ROOT/bench/measure.py --runs $RUNS"
 G=${GENOME:-$WORK/big.fa}
-if [ ! -f "$G" ]; then
-  python3 ../shared/tools/make-genome.py --train data/ecoli_K12_MG1655.fa.gz data/saureus_N315.fa.gz \
-    --out "$G" --total "${GENOME_SIZE:-1e9}" >&2
-fi
+make_genome "$G" "${GENOME_SIZE:-1e9}"
 case "$G" in *.gz) PLAIN=$WORK/bench-input.fa; gzip -dc "$G" > "$PLAIN";; *) PLAIN=$G;; esac
 bases=$(stat -c %s "$PLAIN")
 T=$WORK/kmc-tmp; mkdir -p "$T"
@@ -33,7 +26,7 @@ for k in $KS; do
   rate() { python3 -c "print(f'{$bases/$1/1e6:.0f}')"; }
   ratio() { python3 -c "print(f'{$1/$pt:.2f}x')"; }
   printf "%-4s %-44s %9s %10s %8s %9s\n" $k "pmi-stats (n=1..$k + PMI, TSV, table)" $pt "$(rate $pt)" $pr ""
-  printf "%-4s %-44s %9s %10s %8s %9s\n" $k "jellyfish count -m $k -s 20M -t 2" $jt "$(rate $jt)" $jr "$(ratio $jt)"
+  [ -n "${SKIP_JELLYFISH:-}" ] || printf "%-4s %-44s %9s %10s %8s %9s\n" $k "jellyfish count -m $k -s 20M -t 2" $jt "$(rate $jt)" $jr "$(ratio $jt)"
   printf "%-4s %-44s %9s %10s %8s %9s\n" $k "kmc -k$k -ci1 -t2" $kt "$(rate $kt)" $kr "$(ratio $kt)"
 done
 rm -rf "$T" "$WORK"/jf*.jf "$WORK"/kmc*.kmc_*

@@ -13,32 +13,14 @@
 # Needs: tabix (bgzip), samtools, python3, and a Python with mosaicml-streaming (.ci/python-env builds
 # one; pyfaidx is added to it here) or BENCH_PYTHON pointing at one.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-WORK=${BENCH_DIR:-$ROOT/../bench-data}
+source "$(dirname "$0")/common.sh"
 BIG=${BIG_SIZE:-1e9}
-RUNS=${RUNS:-3}
-mkdir -p "$WORK"
 swift build -c release --product genome-prep >/dev/null
 GP=$ROOT/.build/release/genome-prep
 PY=${BENCH_PYTHON:-$(bash .ci/python-env)}
 "$PY" -c "import pyfaidx" 2>/dev/null || "$PY" -m pip install --quiet pyfaidx
-M="python3 $ROOT/bench/measure.py --runs $RUNS"
 M1="python3 $ROOT/bench/measure.py --runs 1"
 
-genome() {  # name size: plain, gzip, BGZF (+ .fai/.gzi) and a .fai for the plain file
-  local n=$1 size=$2
-  if [ ! -f "$WORK/$n.fa" ]; then
-    python3 ../shared/tools/make-genome.py --train data/ecoli_K12_MG1655.fa.gz data/saureus_N315.fa.gz \
-      --out "$WORK/$n.fa" --total "$size" >&2
-  fi
-  [ -f "$WORK/$n.fa.fai" ] || samtools faidx "$WORK/$n.fa"
-  [ -f "$WORK/$n.fa.gz" ] || gzip -c "$WORK/$n.fa" > "$WORK/$n.fa.gz"
-  if [ ! -f "$WORK/$n.fa.bgz.gzi" ]; then
-    bgzip -@2 -c "$WORK/$n.fa" > "$WORK/$n.fa.bgz"
-    samtools faidx "$WORK/$n.fa.bgz"
-  fi
-}
 config() {  # input out [extra shards keys]
   cat > "$2.json" <<JSON
 {"version": 1, "name": "bench", "inputs": ["$1"], "windows": {"seed": 1},
@@ -55,8 +37,8 @@ rate() { python3 -c "print(f'{$1/$2/1e6:.0f}')"; }
 # bits per kept base of an MDS folder: zstd bytes on disk * 8 / (samples * 1000)
 bpb() { python3 -c "import json; s=json.load(open('$1/index.json'))['shards']; print(f\"{sum(x['zip_data']['bytes'] for x in s)*8/sum(x['samples'] for x in s)/1000:.3f}\")"; }
 
-genome m200 2e8
-genome big "$BIG"
+make_genome "$WORK/m200.fa" 2e8; formats m200
+make_genome "$WORK/big.fa" "$BIG"; formats big
 mbases() { awk '{s+=$2} END {print s}' "$1.fai"; }
 
 echo "## genome-prep run vs the Python baseline (200 Mbp, $(mbases $WORK/m200.fa) bases)"

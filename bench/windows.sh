@@ -8,31 +8,14 @@
 #
 # Needs: seqkit, tabix (bgzip), samtools, python3 + numpy, and ../shared/tools/make-genome.py.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-WORK=${BENCH_DIR:-$ROOT/../bench-data}
-SIZE=${GENOME_SIZE:-1e9}
-RUNS=${RUNS:-3}
-mkdir -p "$WORK"
+source "$(dirname "$0")/common.sh"
 swift build -c release --product genome-prep >/dev/null
 GP=$ROOT/.build/release/genome-prep
-M="python3 $ROOT/bench/measure.py --runs $RUNS"
 
-prepare() {  # name, then make plain/gz/bgz with index
-  local n=$1
-  [ -f "$WORK/$n.fa.gz" ] || gzip -k -c "$WORK/$n.fa" > "$WORK/$n.fa.gz"
-  if [ ! -f "$WORK/$n.fa.bgz.gzi" ]; then
-    bgzip -@2 -c "$WORK/$n.fa" > "$WORK/$n.fa.bgz"
-    samtools faidx "$WORK/$n.fa.bgz"
-  fi
-}
 [ -f "$WORK/ecoli.fa" ] || gzip -dc data/ecoli_K12_MG1655.fa.gz > "$WORK/ecoli.fa"
-prepare ecoli
-if [ ! -f "$WORK/big.fa" ]; then
-  python3 ../shared/tools/make-genome.py --train data/ecoli_K12_MG1655.fa.gz data/saureus_N315.fa.gz \
-    --out "$WORK/big.fa" --total "$SIZE" >&2
-fi
-prepare big
+formats ecoli
+make_genome "$WORK/big.fa" "${GENOME_SIZE:-1e9}"
+formats big
 
 printf "%-10s %-6s %-28s %9s %10s %8s %9s\n" genome format tool seconds Mbase/s RSS_MiB vs_seqkit
 for g in ecoli big; do

@@ -59,7 +59,8 @@ public enum ContigCatalog {
         }
     }
 
-    /// The contigs from a valid `.fai` beside `path` (no pass over the file); `false` when there is none.
+    /// The contigs from a valid `.fai` beside `path` (no pass over the file); `false` when there is none, or
+    /// when the `.fai` cannot serve (its `.gzi` is missing, or the file is plain gzip).
     public static func indexed(path: String) throws -> ([ContigInfo], Bool) {
         guard access(path + ".fai", R_OK) == 0 else { return ([], false) }
         do {
@@ -69,16 +70,10 @@ public enum ContigCatalog {
         }
     }
 
-    /// Returns the contigs and whether they came from an index.
+    /// Returns the contigs and whether they came from an index (else from a first pass over the file).
     public static func load(path: String, threads: Int, invalidBytes: InvalidBytePolicy) throws -> ([ContigInfo], Bool) {
-        if access(path + ".fai", R_OK) == 0 {
-            do {
-                let idx = try FaiIndex(path: path, validate: true)
-                return (idx.contigs, true)
-            } catch let e as GenomeIOError where e.kind == .indexMissing || e.kind == .cannotIndex {
-                // A .fai without its .gzi, or beside plain gzip: fall back to a first pass.
-            }
-        }
+        let (contigs, indexed) = try indexed(path: path)
+        if indexed { return (contigs, true) }
         var sink = LengthSink()
         try FastaReader(path: path, threads: threads, invalidBytes: invalidBytes).read(into: &sink)
         return (sink.contigs, false)

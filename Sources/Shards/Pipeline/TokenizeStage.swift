@@ -50,9 +50,9 @@ final class TokenizeStage: @unchecked Sendable {
         self.encoder = encoder; self.writers = writers; self.wide = wide; self.ranks = ranks; self.softMaskBits = softMaskBits
         slots = DispatchSemaphore(value: inFlight)
         // The table is read off the tokenizer itself, one code at a time, and used only when every code
-        // gives exactly one id below 256 (the char tokenizer without specials).
+        // gives exactly one id below 256 (the char tokenizer without specials) and no rank column needs ids.
         var table: [UInt8]? = nil
-        if encoder.tokenizer.kind == .char && !wide {
+        if encoder.tokenizer.kind == .char && !wide && ranks == nil {
             var t = [UInt8](repeating: 0, count: 256)
             var ok = true
             var out: [UInt32] = []
@@ -114,23 +114,21 @@ final class TokenizeStage: @unchecked Sendable {
             for win in batch.windows {
                 guard let w = writers[win.split] else { continue }
                 let codes = UnsafeBufferPointer(rebasing: all[win.offset..<(win.offset + win.count)])
-                if let charIDs, ranks == nil {
-                    let n = codes.count
-                    let tokens = charIDs.withUnsafeBufferPointer { lut in
+                let tokens: MDSValue, n: Int
+                if let charIDs {
+                    // Character tokens: one table pass from codes to ids.
+                    n = codes.count
+                    tokens = .u8(charIDs.withUnsafeBufferPointer { lut in
                         [UInt8](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = lut[Int(codes[i])] }; c = n }
+                    })
+                } else {
+                    ids.removeAll(keepingCapacity: true)
+                    encoder.encode(codes, into: &ids)
+                    n = ids.count
+                    tokens = ids.withUnsafeBufferPointer { p in
+                        wide ? .u16([UInt16](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = UInt16(truncatingIfNeeded: p[i]) }; c = n })
+                             : .u8([UInt8](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = UInt8(truncatingIfNeeded: p[i]) }; c = n })
                     }
-                    var values: [MDSValue] = [.u8(tokens), .str(win.contig), .int64(Int64(win.start)), .uint8(win.strand), .str(win.source)]
-                    if softMaskBits { values.append(.u8(TokenizeStage.maskBits(codes))) }
-                    try w.write(values)
-                    self.tokens += n
-                    continue
-                }
-                ids.removeAll(keepingCapacity: true)
-                encoder.encode(codes, into: &ids)
-                let n = ids.count
-                let tokens: MDSValue = ids.withUnsafeBufferPointer { p in
-                    wide ? .u16([UInt16](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = UInt16(truncatingIfNeeded: p[i]) }; c = n })
-                         : .u8([UInt8](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = UInt8(truncatingIfNeeded: p[i]) }; c = n })
                 }
                 var values: [MDSValue] = [tokens, .str(win.contig), .int64(Int64(win.start)), .uint8(win.strand), .str(win.source)]
                 if let ranks {

@@ -58,6 +58,18 @@ public final class NGramCounter {
         deinit { buf.deallocate() }
     }
 
+    /// Where `Worker.scan` puts k-gram codes: straight into a table, or into a buffer for later.
+    protocol CodeSink { mutating func put(_ code: UInt32) }
+    struct TableSink: CodeSink {
+        let table: UnsafeMutablePointer<UInt32>
+        @inline(__always) mutating func put(_ code: UInt32) { table[Int(code)] &+= 1 }
+    }
+    struct BufferSink: CodeSink {
+        let codes: UnsafeMutablePointer<UInt32>
+        var count: Int
+        @inline(__always) mutating func put(_ code: UInt32) { codes[count] = code; count += 1 }
+    }
+
     /// Per-worker state: a private table of maxK-gram counts and run-end counts per n.
     /// The table holds 32-bit counters (half the memory traffic of 64-bit ones) on transparent huge
     /// pages (far fewer TLB misses for random increments); it is folded into 64-bit totals before
@@ -154,54 +166,44 @@ public final class NGramCounter {
             sinceFold += item.count
             var i = item.context
             let n = item.count
-            // `code` keeps shifting without a mask (the mask is applied where it is used), so the loop-carried
-            // chain is one shift and one or per base.
             if size <= 1 << 16 {
-                // Small tables (k <= 8) live in L1: increment directly. Eight bases at a time while the
-                // run is long enough and a word test shows no N among them (N is the only code with bit 2).
-                let raw = UnsafeRawPointer(p)
-                while i < n {
-                    if run >= k && i + 8 <= n {
-                        let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                        if w & 0x0404_0404_0404_0404 == 0 {
-                            let v = w & 0x0303_0303_0303_0303
-                            for j in 0..<8 {
-                                code = (code << 2) | ((v >> (8 * UInt64(j))) & 3)
-                                t[Int(truncatingIfNeeded: code & mask)] &+= 1
-                            }
-                            run += 8; i += 8
-                            continue
-                        }
-                    }
-                    let b = p[i] & 7
-                    if b > 3 {
-                        if run > 0 { recordRunEnd(code: code, run: run) }
-                        run = 0; code = 0
-                    } else {
-                        code = (code << 2) | UInt64(b)
-                        run += 1
-                        if run >= k { t[Int(truncatingIfNeeded: code & mask)] &+= 1 }
-                    }
-                    i += 1
-                }
+                // Small tables (k <= 8) live in L1: increment directly.
+                var sink = TableSink(table: t)
+                scan(p, from: i, to: n, mask: mask, code: &code, run: &run, sink: &sink)
                 return
             }
-            // Large tables: pass 1 collects the code of every k-gram that ends in the chunk, pass 2 does
-            // prefetching increments (the table misses cache; the prefetches overlap them).
-            let kc = kcodes
-            var m = pending
-            let raw = UnsafeRawPointer(p)
+            // Large tables: collect the codes, then increment with prefetching or grouped (`flush`); the
+            // table misses cache, and both overlap or avoid those misses.
+            // Each base adds at most one code, so a slice of (room) bases never overflows the buffer.
+            var sink = BufferSink(codes: kcodes, count: pending)
             while i < n {
-                if run >= k && i + 8 <= n && m + 8 <= kcodesCapacity {
+                if sink.count == kcodesCapacity { pending = sink.count; flush(); sink.count = 0 }
+                let end = min(n, i + (kcodesCapacity - sink.count))
+                scan(p, from: i, to: end, mask: mask, code: &code, run: &run, sink: &sink)
+                i = end
+            }
+            pending = sink.count             // applied by the next flush (a full buffer, fold, or totals)
+        }
+
+        /// Hands `sink` the masked code of every k-gram ending in `p[start..<n]`, and records run ends at
+        /// N. `code` keeps shifting without the mask (applied where it is used), so the loop-carried chain
+        /// is one shift and one or per base; eight bases go at a time while the run is long enough and a
+        /// word test shows no N among them (N is the only code with bit 2).
+        @inline(__always)
+        func scan<S: CodeSink>(_ p: UnsafeMutablePointer<UInt8>, from start: Int, to n: Int, mask: UInt64,
+                               code: inout UInt64, run: inout Int, sink: inout S) {
+            let raw = UnsafeRawPointer(p)
+            var i = start
+            while i < n {
+                if run >= k && i + 8 <= n {
                     let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                     if w & 0x0404_0404_0404_0404 == 0 {
                         let v = w & 0x0303_0303_0303_0303
                         for j in 0..<8 {
                             code = (code << 2) | ((v >> (8 * UInt64(j))) & 3)
-                            kc[m + j] = UInt32(truncatingIfNeeded: code & mask)
+                            sink.put(UInt32(truncatingIfNeeded: code & mask))
                         }
-                        m += 8; run += 8; i += 8
-                        if m == kcodesCapacity { pending = m; flush(); m = 0 }
+                        run += 8; i += 8
                         continue
                     }
                 }
@@ -212,12 +214,10 @@ public final class NGramCounter {
                 } else {
                     code = (code << 2) | UInt64(b)
                     run += 1
-                    if run >= k { kc[m] = UInt32(truncatingIfNeeded: code & mask); m += 1 }
+                    if run >= k { sink.put(UInt32(truncatingIfNeeded: code & mask)) }
                 }
                 i += 1
-                if m == kcodesCapacity { pending = m; flush(); m = 0 }
             }
-            pending = m                      // applied by the next flush (a full buffer, fold, or totals)
         }
 
         /// The run that just ended had `run` valid bases, its last ones in `code`.
