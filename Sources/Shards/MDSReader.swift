@@ -20,6 +20,8 @@ public final class MDSReader {
 
     public let directory: String
     public let shards: [Shard]
+    /// The index's shard entries as written (for `genome-prep merge`, which rewrites only their basenames).
+    public let entries: [JSONObject]
     public let sampleCount: Int
     let firstSample: [Int]
     var cached: (index: Int, raw: [UInt8])?
@@ -44,9 +46,11 @@ public final class MDSReader {
         }
         guard case .array(let list)? = o["shards"] else { throw ShardsError("index.json has no 'shards' list", path: path) }
         var out: [Shard] = []
+        var raws: [JSONObject] = []
         for (i, s) in list.enumerated() {
             func bad(_ why: String) -> ShardsError { ShardsError("shard entry \(i): \(why)", path: path) }
             guard case .object(let e) = s else { throw bad("not an object") }
+            raws.append(e)
             let keys = Set(e.pairs.map(\.0))
             guard keys == MDSReader.entryKeys else {
                 throw bad("keys differ from MDS's exact set (extra: \(keys.subtracting(MDSReader.entryKeys).sorted()), missing: \(MDSReader.entryKeys.subtracting(keys).sorted()))")
@@ -77,6 +81,7 @@ public final class MDSReader {
                              zipName: zip?.0, zipBytes: zip?.1, zipHashes: zip?.2 ?? [:]))
         }
         shards = out
+        entries = raws
         var first: [Int] = [], total = 0
         for s in out { first.append(total); total += s.samples }
         firstSample = first
@@ -91,11 +96,13 @@ public final class MDSReader {
         return Array(d)
     }
 
-    /// The uncompressed bytes of shard `i`, with sizes and every recorded hash checked.
-    public func rawShard(_ i: Int) throws -> [UInt8] {
+    /// The uncompressed bytes of shard `i`, with sizes and every recorded hash checked (`checked: false`
+    /// skips the checks, to see what is left of a damaged shard).
+    public func rawShard(_ i: Int, checked: Bool = true) throws -> [UInt8] {
         if let c = cached, c.index == i { return c.raw }
         let s = shards[i]
         func check(_ bytes: [UInt8], _ name: String, _ size: Int, _ hashes: [String: String]) throws {
+            guard checked else { return }
             let path = directory + "/" + name
             guard bytes.count == size else {
                 throw ShardsError("shard \(i) is \(bytes.count) bytes, index.json says \(size) (truncated or replaced?)", path: path)
@@ -168,8 +175,26 @@ public final class MDSReader {
     public func verify() throws -> Int {
         for i in shards.indices {
             cached = nil
+            do { _ = try rawShard(i) } catch let e as ShardsError {
+                throw ShardsError(e.message + "; " + damagedSamples(i), path: e.path, hint: e.hint)
+            }
             for j in 0..<shards[i].samples { _ = try decode(shard: i, local: j) }
         }
         return sampleCount
+    }
+
+    /// Which samples a damaged shard costs: the first one that no longer decodes from what is left of it,
+    /// else the shard's whole range.
+    func damagedSamples(_ i: Int) -> String {
+        let lo = firstSample[i], hi = lo + shards[i].samples - 1
+        guard let raw = try? rawShard(i, checked: false) else {
+            return "samples \(lo)...\(hi) (all of this shard) cannot be read"
+        }
+        cached = (i, raw)
+        defer { cached = nil }
+        for j in 0..<shards[i].samples where (try? decode(shard: i, local: j)) == nil {
+            return "sample \(lo + j) is the first that no longer decodes (this shard holds samples \(lo)...\(hi))"
+        }
+        return "every sample still decodes, so the damage is inside the values of samples \(lo)...\(hi)"
     }
 }

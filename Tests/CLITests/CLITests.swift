@@ -165,6 +165,7 @@ final class CLITests: XCTestCase {
         let (s3, _, e3) = try gp("verify", ds)
         XCTAssertEqual(s3, 1)
         XCTAssertTrue(e3.contains("shard.00002.mds.zstd") && e3.contains("shard 2"), e3)
+        XCTAssertTrue(e3.contains("sample"), e3)   // and the samples the damage costs
     }
 
     /// Kill -9 at several points, rerun the same command, and compare with an uninterrupted run. zstd's own

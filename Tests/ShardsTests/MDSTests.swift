@@ -151,9 +151,15 @@ final class MDSTests: XCTestCase {
         try Data(bytes).write(to: shard1)
         XCTAssertThrowsError(try MDSReader(directory: dir.path).verify()) { e in
             XCTAssertTrue("\(e)".contains("shard 1") && "\(e)".contains("corrupted") && "\(e)".contains("shard.00001.mds.zstd"), "\(e)")
+            // The samples it costs. Each sample is 69 bytes (two u32 sizes, "c", an int64, a 52-byte ndarray)
+            // and the header 4 + 4 (n + 1) + 240 bytes of config, so 51 fit in 4,000 bytes: shard 1 holds 51...101.
+            XCTAssertTrue("\(e)".contains("samples 51...101"), "\(e)")
         }
         try Data(bytes.prefix(10)).write(to: shard1)
-        XCTAssertThrowsError(try MDSReader(directory: dir.path).verify()) { e in XCTAssertTrue("\(e)".contains("truncated"), "\(e)") }
+        XCTAssertThrowsError(try MDSReader(directory: dir.path).verify()) { e in
+            XCTAssertTrue("\(e)".contains("truncated"), "\(e)")
+            XCTAssertTrue("\(e)".contains("samples 51...101 (all of this shard) cannot be read"), "\(e)")
+        }
         let indexURL = dir.appendingPathComponent("index.json")
         let index = try String(contentsOf: indexURL, encoding: .utf8)
         try index.replacingOccurrences(of: #"], "version": 2}"#, with: #"], "version": 3}"#).write(to: indexURL, atomically: true, encoding: .utf8)

@@ -63,11 +63,7 @@ public enum PipelineMerge {
             for p in want {
                 let r = try MDSReader(directory: dir + "/" + p)   // checks version and entry keys
                 samples += r.sampleCount
-                let d = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + p + "/index.json"))
-                guard case .object(let o) = try JSONValue.parse(Array(d)), case .array(let list)? = o["shards"] else {
-                    throw ShardsError("index.json has no shards list", path: dir + "/" + p + "/index.json")
-                }
-                for case .object(var e) in list {
+                for var e in r.entries {
                     for key in ["raw_data", "zip_data", "raw_meta", "zip_meta"] {
                         if case .object(var f)? = e[key], case .string(let b)? = f["basename"] {
                             f.add("basename", .string(p + "/" + b)); e.add(key, .object(f))
