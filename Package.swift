@@ -3,12 +3,22 @@ import PackageDescription
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
+// The module walls (checked by `grep '^import' -r Sources`):
+//   Basics    leaf: queues, the bounded Stage, threads, atomic files, JSON, fingerprints, clock, errors
+//   GenomeIO  -> Basics, htslib                 FASTA, indexes, windows
+//   Tokenize  -> GenomeIO, Basics               tokenizers, BPE, PMI
+//   Shards    -> Basics, zstd, crypto, xxhash   MDS storage and DatasetInfo; token-agnostic
+//   Pipeline  -> GenomeIO, Tokenize, Shards     `genome-prep run` / `merge` as jobs
+//   Trainer   -> Shards, Basics, OpenBLAS       reads shards, never FASTA or tokenizers
+// Only the executables import ArgumentParser or write to the terminal.
 let package = Package(
     name: "genome-prep",
     products: [
+        .library(name: "Basics", targets: ["Basics"]),
         .library(name: "GenomeIO", targets: ["GenomeIO"]),
         .library(name: "Tokenize", targets: ["Tokenize"]),
         .library(name: "Shards", targets: ["Shards"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Trainer", targets: ["Trainer"]),
         .executable(name: "genome-prep", targets: ["genome-prep"]),
         .executable(name: "pmi-stats", targets: ["pmi-stats"]),
@@ -17,27 +27,34 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        // C libraries, found through pkg-config (see README "Building").
+        // C libraries, found through pkg-config or linked by name (see README "Building").
         .systemLibrary(name: "CHTSlib", pkgConfig: "htslib", providers: [.apt(["libhts-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),   // SHA-1 for MDS hashes
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]), // xxh3_64 for MDS hashes
+        .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),                       // CRC-32 (PCLMUL, ~10x zlib's)
+        // The C loops: prefetching random increments.
+        .target(name: "CKernels"),
         // Core libraries: no ArgumentParser, no print(), no exit().
-        .target(name: "GenomeIO", dependencies: ["CHTSlib", "CZlib"]),
-        // The C loops: prefetching random increments; CRC-32 through libdeflate (PCLMUL, ~10x zlib's).
-        .target(name: "CKernels", linkerSettings: [.linkedLibrary("deflate")]),
-        .target(name: "Tokenize", dependencies: ["GenomeIO", "CZlib", "CKernels"]),
-        .target(name: "Shards", dependencies: ["GenomeIO", "Tokenize", "CZstd", "CCrypto", "CXXHash"]),
-        .target(name: "Trainer", dependencies: ["Shards", "COpenBLAS"]),
-        // CLIs: parse flags, call one library entry point.
+        .target(name: "Basics", dependencies: ["CDeflate"]),
+        .target(name: "GenomeIO", dependencies: ["Basics", "CHTSlib"]),
+        .target(name: "Tokenize", dependencies: ["GenomeIO", "Basics", "CKernels"]),
+        .target(name: "Shards", dependencies: ["Basics", "CZstd", "CCrypto", "CXXHash"]),
+        .target(name: "Pipeline", dependencies: ["GenomeIO", "Tokenize", "Shards", "Basics"]),
+        .target(name: "Trainer", dependencies: ["Shards", "Basics", "COpenBLAS"]),
+        // CLIs: parse flags, call one library entry point, own the terminal (errors, progress).
         .executableTarget(name: "genome-prep",
-                          dependencies: ["GenomeIO", "Tokenize", "Shards", "Trainer", argumentParser]),
-        .executableTarget(name: "pmi-stats", dependencies: ["GenomeIO", "Tokenize", argumentParser]),
-        .testTarget(name: "GenomeIOTests", dependencies: ["GenomeIO"], resources: [.copy("Specimens")]),
-        .testTarget(name: "TokenizeTests", dependencies: ["Tokenize", "GenomeIO"], exclude: ["pmi_reference.py", "hf_interop.py"]),
-        .testTarget(name: "ShardsTests", dependencies: ["Shards", "GenomeIO", "Tokenize"], exclude: ["streaming_interop.py"]),
-        .testTarget(name: "CLITests", dependencies: ["GenomeIO", "Shards"]),
+                          dependencies: ["Basics", "GenomeIO", "Tokenize", "Shards", "Pipeline", "Trainer", argumentParser]),
+        .executableTarget(name: "pmi-stats", dependencies: ["Basics", "GenomeIO", "Tokenize", argumentParser]),
+        // Tests: one target per module, the shared helpers (paths, subprocesses, temp folders) in TestSupport.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"]),
+        .testTarget(name: "GenomeIOTests", dependencies: ["GenomeIO", "Basics", "TestSupport"], resources: [.copy("Specimens")]),
+        .testTarget(name: "TokenizeTests", dependencies: ["Tokenize", "GenomeIO", "Basics", "TestSupport"],
+                    exclude: ["pmi_reference.py", "hf_interop.py"]),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards", "Basics", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Shards", "GenomeIO", "Tokenize", "Basics", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Shards", "TestSupport"], exclude: ["streaming_interop.py"]),
     ]
 )

@@ -21,5 +21,3 @@ void gp_increment_partitioned(uint32_t *table, const uint32_t *codes, uint32_t *
     gp_increment_all(table, scratch, n);
 }
 
-#include <libdeflate.h>
-uint32_t gp_crc32(uint32_t crc, const void *buf, size_t len) { return libdeflate_crc32(crc, buf, len); }

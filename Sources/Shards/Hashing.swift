@@ -1,3 +1,4 @@
+import Basics
 import CCrypto
 import CXXHash
 
@@ -18,8 +19,4 @@ public enum MDSHash: String, Sendable, CaseIterable {
             return String(XXH3_64bits(data.baseAddress, data.count), radix: 16).leftPad(16)
         }
     }
-}
-
-extension String {
-    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }

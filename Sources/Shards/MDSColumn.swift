@@ -1,3 +1,5 @@
+import Basics
+
 /// MDS column encodings GenomePrep writes and reads (see `shared/specs/mds-format.md` §4): `str`, `int64`,
 /// `uint8`, and 1-D `ndarray:uint8|uint16|uint32`, either with the length stored in every value or with a
 /// fixed length in the name (`ndarray:uint8:1000`: raw values only, and a fixed `column_sizes` entry).
@@ -70,16 +72,15 @@ public enum MDSValue: Sendable, Equatable {
 }
 
 /// Errors of the Shards module, naming the file, shard and sample where possible.
-public struct ShardsError: Error, Sendable, CustomStringConvertible {
+public struct ShardsError: GenomePrepError {
     public var message: String
     public var path: String?
     public var hint: String?
     public init(_ message: String, path: String? = nil, hint: String? = nil) {
         self.message = message; self.path = path; self.hint = hint
     }
-    public var description: String {
-        (path.map { "\($0): " } ?? "") + message + (hint.map { "\nhint: \($0)" } ?? "")
-    }
+    public var kindName: String { "shards" }
+    public var location: InputLocation? { path.map { InputLocation(path: $0) } }
 }
 
 enum MDSCodec {

@@ -1,6 +1,6 @@
 import CZstd
 import FoundationEssentials
-import GenomeIO
+import Basics
 import Glibc
 
 /// Reads MDS datasets written by GenomePrep or by MosaicML Streaming: checks the index version and the

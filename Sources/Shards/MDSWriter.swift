@@ -1,7 +1,7 @@
 import CZstd
 import Dispatch
 import FoundationEssentials
-import GenomeIO
+import Basics
 import Glibc
 
 /// Writes MosaicML Streaming MDS shards (index.json version 2) exactly as `mds-format.md` describes:
@@ -210,6 +210,10 @@ public final class MDSWriter {
     }
 
     /// Flushes the last shard and writes `index.json` (last, atomically).
+    /// Lets the shards in flight land without writing index.json (a run stopping early): they are
+    /// complete files, adopted by the next run.
+    public func drain() { stage.drain() }
+
     public func finish() throws {
         try flushShard()
         shards = try stage.finish(count: shardsClosed)
@@ -220,8 +224,7 @@ public final class MDSWriter {
     }
 }
 
-/// The compress, hash and write stage behind an `MDSWriter`: a concurrent Dispatch queue bounded by a
-/// semaphore. The first failure (a full disk, say) is kept and thrown by the writer's next call, and
+/// The compress, hash and write stage behind an `MDSWriter`: a concurrent ``Stage``. The first failure (a full disk, say) is kept and thrown by the writer's next call, and
 /// `index.json` is then never written, so the folder never looks complete.
 final class ShardStage: @unchecked Sendable {
     /// A byte buffer passed between the writer and the workers by reference, so that the array inside
@@ -242,12 +245,9 @@ final class ShardStage: @unchecked Sendable {
     let entryBase: JSONObject
     let zstdLevel: Int?
     let hashes: [MDSHash]
-    let queue = DispatchQueue(label: "genomeprep.mds.compress", attributes: .concurrent)
-    let group = DispatchGroup()
-    let slots: DispatchSemaphore
+    let stage: Stage
     let lock = DispatchQueue(label: "genomeprep.mds.state")
     var entries: [Int: JSONValue] = [:]
-    var failure: (any Error)?
     /// Buffers kept between shards: record buffers (which become the raw shards), zstd output buffers.
     var freeRecords: [Bytes] = []
     /// Record buffer capacity: a whole shard, so it never grows (and faults pages) twice.
@@ -256,10 +256,10 @@ final class ShardStage: @unchecked Sendable {
 
     init(directory: String, entryBase: JSONObject, zstdLevel: Int?, hashes: [MDSHash], inFlight: Int) {
         self.directory = directory; self.entryBase = entryBase; self.zstdLevel = zstdLevel; self.hashes = hashes
-        slots = DispatchSemaphore(value: inFlight)
+        stage = Stage(label: "genomeprep.mds.compress", inFlight: inFlight, concurrent: true)
     }
 
-    func checkFailure() throws { if let e = lock.sync(execute: { failure }) { throw e } }
+    func checkFailure() throws { try stage.checkFailure() }
 
     func adopt(index: Int, entry: JSONValue) { lock.sync { entries[index] = entry } }
 
@@ -276,11 +276,7 @@ final class ShardStage: @unchecked Sendable {
     }
 
     func submit(_ job: Job) throws {
-        try checkFailure()
-        slots.wait()
-        group.enter()
-        queue.async { [self] in
-            defer { slots.signal(); group.leave() }
+        try stage.submit { [self] in
             var zip = lock.sync { freeZip.popLast() } ?? []
             // The shard, u32 n, u32 offsets[n + 1], the config JSON, the records, is built in the record
             // buffer itself: the header is moved in front (in place, within its capacity), no copy.
@@ -288,46 +284,41 @@ final class ShardStage: @unchecked Sendable {
             var raw = box.bytes
             box.bytes = []
             defer { box.bytes = raw; lock.sync { freeRecords.append(box) } }
-            do {
-                let n = job.offsets.count
-                let base = 4 + 4 * (n + 1) + job.config.count
-                var header: [UInt8] = []
-                header.reserveCapacity(base)
-                func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { header.append(contentsOf: $0) } }
-                u32(n)
-                for o in job.offsets { u32(base + o) }
-                u32(base + raw.count)
-                header.append(contentsOf: job.config)
-                raw.insert(contentsOf: header, at: 0)
+            let n = job.offsets.count
+            let base = 4 + 4 * (n + 1) + job.config.count
+            var header: [UInt8] = []
+            header.reserveCapacity(base)
+            func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { header.append(contentsOf: $0) } }
+            u32(n)
+            for o in job.offsets { u32(base + o) }
+            u32(base + raw.count)
+            header.append(contentsOf: job.config)
+            raw.insert(contentsOf: header, at: 0)
 
-                var entry = entryBase
-                entry.add("raw_data", MDSWriter.fileInfo(job.rawName, raw, hashes: hashes))
-                entry.add("samples", .int(n))
-                if let level = zstdLevel {
-                    let plan = job.plan.map { $0.map { RecordSpan(start: base + $0.start, tokenStart: base + $0.tokenStart, tokenEnd: base + $0.tokenEnd) } }
-                    let size = try plan.map { try RecordZstd.compress(raw, records: $0, level: level, into: &zip) }
-                        ?? MDSWriter.zstd(raw, level: level, into: &zip)
-                    try zip.withUnsafeBufferPointer { z in
-                        let frame = UnsafeBufferPointer(rebasing: z[0..<size])
-                        entry.add("zip_data", MDSWriter.fileInfo(job.rawName + ".zstd", frame, hashes: hashes))
-                        try writeAtomically(UnsafeRawBufferPointer(frame), to: directory + "/" + job.rawName + ".zstd")
-                    }
-                } else {
-                    entry.add("zip_data", .null)
-                    try raw.withUnsafeBytes { try writeAtomically($0, to: directory + "/" + job.rawName) }
+            var entry = entryBase
+            entry.add("raw_data", MDSWriter.fileInfo(job.rawName, raw, hashes: hashes))
+            entry.add("samples", .int(n))
+            if let level = zstdLevel {
+                let plan = job.plan.map { $0.map { RecordSpan(start: base + $0.start, tokenStart: base + $0.tokenStart, tokenEnd: base + $0.tokenEnd) } }
+                let size = try plan.map { try RecordZstd.compress(raw, records: $0, level: level, into: &zip) }
+                    ?? MDSWriter.zstd(raw, level: level, into: &zip)
+                try zip.withUnsafeBufferPointer { z in
+                    let frame = UnsafeBufferPointer(rebasing: z[0..<size])
+                    entry.add("zip_data", MDSWriter.fileInfo(job.rawName + ".zstd", frame, hashes: hashes))
+                    try writeAtomically(UnsafeRawBufferPointer(frame), to: directory + "/" + job.rawName + ".zstd")
                 }
-                let done = entry
-                lock.sync { entries[job.index] = .object(done); freeZip.append(zip) }
-            } catch {
-                lock.sync { if failure == nil { failure = error } }
+            } else {
+                entry.add("zip_data", .null)
+                try raw.withUnsafeBytes { try writeAtomically($0, to: directory + "/" + job.rawName) }
             }
+            let done = entry
+            lock.sync { entries[job.index] = .object(done); freeZip.append(zip) }
         }
     }
 
     /// Waits for every shard in flight; the entries in shard order.
     func finish(count: Int) throws -> [JSONValue] {
-        group.wait()
-        try checkFailure()
+        try stage.finish()
         return try lock.sync {
             try (0..<count).map { i in
                 guard let e = entries[i] else { throw ShardsError("shard \(i) was never written", path: directory) }
@@ -337,30 +328,5 @@ final class ShardStage: @unchecked Sendable {
     }
 
     /// Lets every shard in flight finish (called when a run stops early).
-    func drain() { group.wait() }
-}
-
-func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-    try bytes.withUnsafeBytes { try writeAtomically($0, to: path) }
-}
-
-func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
-    do {
-        let f = try OutputFile(path: path)
-        do { try f.write(bytes); try f.commit() } catch { f.abandon(); throw error }
-    } catch let e as GenomeIOError {
-        throw ShardsError(e.message, path: path, hint: e.hint)
-    }
-}
-
-func makeDirectory(_ path: String) throws {
-    var built = path.hasPrefix("/") ? "" : "."
-    for part in path.split(separator: "/") {
-        built += "/" + part
-        var st = stat()
-        if stat(built, &st) == 0 { continue }
-        if mkdir(built, 0o755) != 0 && errno != EEXIST {
-            throw ShardsError("cannot create directory: \(String(cString: strerror(errno)))", path: built)
-        }
-    }
+    func drain() { stage.drain() }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GenomeIO
+import Pipeline
 import Shards
 import Tokenize
 
@@ -129,7 +130,12 @@ struct Run: ParsableCommand {
         try reportingErrors {
             let c = try PipelineConfig.load(path: config)
             let p = try part.map { try PipelinePart(parsing: $0) }
-            let s = try PipelineRunner.run(c, threads: threads, part: p, progress: !quiet) { if !quiet { printError("run: \($0)") } }
+            let bar = quiet ? nil : ProgressBar("run")
+            let s = try PipelineRunner.run(c, threads: threads, part: p,
+                                           progress: bar.map { b in { b.update(done: $0.bases, total: $0.totalBases, items: $0.windows) } }) {
+                if !quiet { bar?.finish(); printError("run: \($0)") }
+            }
+            bar?.finish()
             if !quiet { printError(s.render() + "output    \(c.out)" + (p.map { " (part \($0.text); merge with `genome-prep merge \(c.out)`)" } ?? "")) }
         }
     }

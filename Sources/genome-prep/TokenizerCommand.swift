@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Dispatch
 import GenomeIO
 import Tokenize
@@ -67,7 +68,7 @@ struct TokenizerCommand: ParsableCommand {
                     o.window = window; o.sampler = .tiled(stride: stride ?? window); o.maxNFraction = maxNFraction
                     o.split = .hashed(val: val, test: test, blockSize: 100_000); o.seed = seed; o.softMask = .upper
                     let trainer = try BPETrainer(vocabSize: vocabSize, minFrequency: minFrequency)
-                    let progress = ProgressLine("bpe")
+                    let progress = ProgressBar("bpe")
                     let (t, s) = try TokenizerFactory.trainBPE(windows: o, trainer: trainer) { n, total in progress.message("vocabulary \(n) of \(total)") }
                     progress.finish()
                     try HFTokenizerJSON.write(t, to: output)
@@ -146,7 +147,7 @@ struct TokenizerCommand: ParsableCommand {
             ids.reserveCapacity(w + 2)
             var tokens = 0
             let encoder = TokenEncoder(t)
-            let start = ProgressLine.now()
+            let start = MonotonicClock.now()
             c.codes.withUnsafeBufferPointer { all in
                 for i in 0..<c.windows {
                     ids.removeAll(keepingCapacity: true)
@@ -155,7 +156,7 @@ struct TokenizerCommand: ParsableCommand {
                     tokens += ids.count
                 }
             }
-            let dt = ProgressLine.now() - start
+            let dt = MonotonicClock.now() - start
             printError("in memory, one thread: \(c.windows) windows, \(c.codes.count) bases into \(tokens) tokens in \(Int(dt * 1000)) ms (\(Int(Double(c.windows) / dt)) windows/s, \(String(Double(Int(Double(c.codes.count) / dt / 1e7)) / 100)) GB/s of bases)")
         }
 
@@ -165,10 +166,10 @@ struct TokenizerCommand: ParsableCommand {
                 var o = WindowsOptions(inputs: inputs)
                 o.window = window; o.sampler = .tiled(stride: window); o.maxNFraction = 1
                 if inMemory { try benchInMemory(t, o); return }
-                let start = ProgressLine.now()
+                let start = MonotonicClock.now()
                 var (_, p) = try WindowsJob.run(o, into: Printer(t: t, limit: count, quiet: countOnly))
                 p.flush()
-                let dt = ProgressLine.now() - start
+                let dt = MonotonicClock.now() - start
                 printError("encoded \(p.n) windows, \(p.bases) bases into \(p.tokens) tokens in \(Int(dt * 1000)) ms (\(Int(Double(p.n) / dt)) windows/s, \(Int(Double(p.bases) / dt / 1e6)) Mbase/s)")
             }
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import GenomeIO
 
 extension InvalidBytePolicy: ExpressibleByArgument {}
@@ -142,8 +143,8 @@ struct Windows: ParsableCommand {
         var options = try makeOptions()
         try reportingErrors {
             try options.validate()
-            let progress = quiet ? nil : ProgressLine("windows")
-            if let progress { options.progress = { _, n in progress.update(n) } }
+            let progress = quiet ? nil : ProgressBar("windows")
+            if let progress { options.progress = { _, n in progress.update(done: n) } }
             let out = format == .none && output == "-" ? nil : try OutputFile(path: output)
             let summary: WindowsSummary
             do {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import GenomeIO
 import Glibc
 import Tokenize

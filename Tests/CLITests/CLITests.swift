@@ -1,10 +1,11 @@
 import Foundation
 import XCTest
 import Shards
+import TestSupport
 
 /// Runs the built `genome-prep` binary the way a person does.
 final class CLITests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = repoRoot
     var dir: URL!
     override func setUp() {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("gp-cli-\(UUID().uuidString)")
@@ -317,7 +318,7 @@ extension CLITests {
         XCTAssertEqual(ms, 0, merr)
         XCTAssertTrue(mout.contains("merged 3 parts"), mout)
         let single = outs.first { $0.hasSuffix("/ecoli-char") }!
-        let script = CLITests.root.appendingPathComponent("Tests/ShardsTests/streaming_interop.py").path
+        let script = CLITests.root.appendingPathComponent("Tests/CLITests/streaming_interop.py").path
         let (status, out, err) = try t.tool(python, [script, t.binary()] + outs + [parts, "--same", single, parts, "--merge-index", parts])
         XCTAssertEqual(status, 0, out + err)
         XCTAssertTrue(out.contains("total ") && out.contains(", 0 differ"), out)

@@ -1,4 +1,6 @@
 import XCTest
+import Basics
+import TestSupport
 @testable import GenomeIO
 
 final class BaseCodeTests: XCTestCase {

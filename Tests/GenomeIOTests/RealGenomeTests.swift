@@ -1,5 +1,7 @@
 import Foundation
 import XCTest
+import Basics
+import TestSupport
 @testable import GenomeIO
 
 /// Checks on the real genomes in data/ against independent computations (Python, samtools).

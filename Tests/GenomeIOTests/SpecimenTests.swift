@@ -1,5 +1,7 @@
 import Foundation
 import XCTest
+import Basics
+import TestSupport
 @testable import GenomeIO
 
 /// The specimen corpus: every file in Specimens/manifest.json, valid and invalid, with its expected

@@ -1,50 +1,11 @@
 import Foundation
 import XCTest
+import Basics
 @testable import GenomeIO
+import TestSupport
 
-/// Repository root, found from this file's path (tests never depend on ../shared).
-let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-func dataFile(_ name: String) -> String { repoRoot.appendingPathComponent("data/\(name)").path }
 func specimen(_ name: String) -> String {
     Bundle.module.url(forResource: "Specimens", withExtension: nil)!.appendingPathComponent(name).path
-}
-
-/// Runs a command and returns (exit status, stdout, stderr).
-@discardableResult
-func runCommand(_ args: [String], stdin: String? = nil) throws -> (Int32, String, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out; p.standardError = err
-    let inPipe = Pipe()
-    if stdin != nil { p.standardInput = inPipe }
-    try p.run()
-    if let stdin { inPipe.fileHandleForWriting.write(stdin.data(using: .utf8)!); try inPipe.fileHandleForWriting.close() }
-    // Read both pipes concurrently so a full pipe never blocks the child.
-    final class Box: @unchecked Sendable { var data = Data() }
-    let errBox = Box()
-    let g = DispatchGroup()
-    g.enter()
-    DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); g.leave() }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    g.wait()
-    let errData = errBox.data
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-}
-
-/// Runs a Python 3 script (an independent reference computation) and returns its stdout.
-func python(_ script: String, _ args: [String] = []) throws -> String {
-    let (status, out, err) = try runCommand(["python3", "-c", script] + args)
-    XCTAssertEqual(status, 0, "python failed: \(err)")
-    return out
-}
-
-func tempDir() -> URL {
-    let u = FileManager.default.temporaryDirectory.appendingPathComponent("gp-test-\(UUID().uuidString)")
-    try! FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
-    return u
 }
 
 /// Collects whole records as ASCII (decoded codes) for comparisons.

@@ -1,5 +1,7 @@
 import Foundation
 import XCTest
+import Basics
+import TestSupport
 @testable import GenomeIO
 
 /// Hand-worked examples for samplers, filters, strands and splits.

@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
-import GenomeIO
+import Basics
 @testable import Shards
+import TestSupport
 
 final class MDSTests: XCTestCase {
     var dir: URL!
@@ -10,17 +11,6 @@ final class MDSTests: XCTestCase {
         try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     }
     override func tearDown() { try? FileManager.default.removeItem(at: dir) }
-
-    func sh(_ script: String) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", script]
-        let out = Pipe(); p.standardOutput = out; p.standardError = out
-        try p.run()
-        let d = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: d, as: UTF8.self))
-    }
 
     let columns = [MDSWriter.Column("tokens", .ndarrayUInt8), MDSWriter.Column("contig", .str), MDSWriter.Column("start", .int64)]
 

@@ -1,24 +1,9 @@
 import Foundation
 import XCTest
+import Basics
 import GenomeIO
 @testable import Tokenize
-
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-func dataFile(_ name: String) -> String { repoRoot.appendingPathComponent("data/\(name)").path }
-
-@discardableResult
-func sh(_ script: String) throws -> (Int32, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/bash")
-    p.arguments = ["-c", script]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    try p.run()
-    let d = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: d, as: UTF8.self))
-}
+import TestSupport
 
 final class PMITests: XCTestCase {
     var dir: URL!

@@ -1,5 +1,7 @@
 import Foundation
 import XCTest
+import Basics
+import TestSupport
 import GenomeIO
 @testable import Tokenize
 

@@ -9,7 +9,6 @@
 void gp_increment_all(uint32_t *table, const uint32_t *idx, size_t n);
 
 /* CRC-32 (the zlib/gzip polynomial) of len bytes, continuing from crc (0 to start), via libdeflate. */
-uint32_t gp_crc32(uint32_t crc, const void *buf, size_t len);
 
 /* The same increments, grouped first by the code's top bits (codes >> shift < 1024) through `scratch`,
    so that each group's increments stay within one cache-sized slice of the table. */

@@ -1,3 +1,5 @@
+import Basics
+
 /// Formats a person can inspect.
 public enum WindowFormat: String, Sendable, CaseIterable {
     /// `>contig:start-end(strand) split=S` (1-based inclusive, samtools region style) then the bases.

@@ -1,46 +1,5 @@
+import Basics
 import Dispatch
-import Synchronization
-
-/// Moves a value that is not Sendable to another thread exactly once; the sender must not touch it again.
-public struct UnsafeTransfer<V>: @unchecked Sendable {
-    public var value: V
-    public init(value: V) { self.value = value }
-}
-
-/// A fixed-capacity FIFO between two threads: `push` blocks while full, `pop` blocks while empty.
-/// This is the back-pressure primitive of the pipelines (no item is ever dropped).
-public final class BoundedQueue<T: Sendable>: Sendable {
-    private let items = Mutex<[T?]>([])
-    private let filled: DispatchSemaphore
-    private let free: DispatchSemaphore
-
-    public init(capacity: Int) {
-        precondition(capacity > 0, "queue capacity must be positive, got \(capacity)")
-        filled = DispatchSemaphore(value: 0)
-        // Start at 0 and signal up: libdispatch traps when a semaphore is freed below its initial value.
-        free = DispatchSemaphore(value: 0)
-        for _ in 0..<capacity { free.signal() }
-    }
-
-    public func push(_ item: T) {
-        free.wait()
-        items.withLock { $0.append(item) }
-        filled.signal()
-    }
-
-    public func pop() -> T {
-        filled.wait()
-        let item: T = items.withLock { q in
-            let x = q.removeFirst()!
-            return x
-        }
-        free.signal()
-        return item
-    }
-}
-
-/// A flag one thread sets and another reads.
-final class CancelFlag: Sendable { let flag = Atomic<Bool>(false) }
 
 /// Reads an input on its own thread into a small pool of reused buffers, so that decompression
 /// (or the page-cache copy) overlaps with parsing on the caller's thread.

@@ -1,3 +1,4 @@
+import Basics
 import Glibc
 
 /// Receives a FASTA file as a stream: one `beginRecord`, any number of `bases` calls with

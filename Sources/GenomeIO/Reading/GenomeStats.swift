@@ -1,3 +1,5 @@
+import Basics
+
 /// Composition of one FASTA file (`genome-prep stats`).
 public struct GenomeStats: Sendable {
     public var path: String

@@ -1,3 +1,4 @@
+import Basics
 import Dispatch
 
 /// One batch of parser output: codes of one or more records plus the events that frame them.

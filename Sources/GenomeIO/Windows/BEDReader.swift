@@ -1,3 +1,4 @@
+import Basics
 import Glibc
 
 /// One BED interval (0-based, half-open), with the line it came from.

@@ -1,3 +1,5 @@
+import Basics
+
 /// Assigns train/val/test as a pure function of (seed, contig, position): independent of thread
 /// count, input order, and of other inputs being added.
 public struct SplitAssigner: Sendable {

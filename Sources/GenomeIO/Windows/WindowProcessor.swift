@@ -1,3 +1,5 @@
+import Basics
+
 /// Why a window was dropped. The raw values are what summaries print.
 public enum DropReason: String, Sendable, CaseIterable {
     case tooManyN = "too-many-N"

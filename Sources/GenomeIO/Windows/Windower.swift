@@ -1,3 +1,5 @@
+import Basics
+
 /// Receives each window that the sampler places, with a view of its codes.
 protocol WindowConsumer {
     mutating func window(contig: String, contigHash: UInt64, start: Int, codes: UnsafeBufferPointer<UInt8>) throws

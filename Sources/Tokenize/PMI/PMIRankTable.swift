@@ -1,63 +1,42 @@
-import Dispatch
-import CKernels
-import CZlib
-import FoundationEssentials
+import Basics
 import GenomeIO
 import Glibc
 
-/// An input as the table records it: file name, size and CRC-32 of its bytes.
-/// Computes the inputs' fingerprints on a Dispatch queue while the run goes on.
-public final class FingerprintTask: @unchecked Sendable {
-    let group = DispatchGroup()
-    var result: Result<[InputFingerprint], any Error> = .success([])
-
-    public init(paths: [String]) {
-        group.enter()
-        DispatchQueue.global().async { [self] in
-            result = Result { try paths.map { try InputFingerprint.of(path: $0) } }
-            group.leave()
-        }
-    }
-
-    public func wait() throws -> [InputFingerprint] {
-        group.wait()
-        return try result.get()
-    }
-}
-
-public struct InputFingerprint: Codable, Sendable, Equatable {
-    public var name: String
-    public var bytes: Int
-    public var crc32: String
-
-    /// Reads the whole file once.
-    public static func of(path: String) throws -> InputFingerprint {
-        guard let f = fopen(path, "rb") else {
-            throw GenomeIOError(.cannotOpen, "cannot open: \(String(cString: strerror(errno)))", at: InputLocation(path: path))
-        }
-        defer { fclose(f) }
-        let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 20)
-        defer { buf.deallocate() }
-        var crc: UInt32 = 0
-        var total = 0
-        while true {
-            let n = fread(buf, 1, 1 << 20, f)
-            if n == 0 { break }
-            crc = gp_crc32(crc, buf, n)
-            total += n
-        }
-        let name = path.split(separator: "/").last.map(String.init) ?? path
-        return InputFingerprint(name: name, bytes: total, crc32: String(crc, radix: 16))
-    }
-}
-
 /// Everything a PMI table depends on; a run whose settings differ must not use the table.
-public struct PMISettings: Codable, Sendable, Equatable {
+public struct PMISettings: Sendable, Equatable {
     public var rankN: Int
     public var maxK: Int
     public var minCount: UInt64
     public var strand: String
     public var inputs: [InputFingerprint]
+
+    public init(rankN: Int, maxK: Int, minCount: UInt64, strand: String, inputs: [InputFingerprint]) {
+        self.rankN = rankN; self.maxK = maxK; self.minCount = minCount; self.strand = strand; self.inputs = inputs
+    }
+
+    /// Keys sorted, as the table's header stores them.
+    var json: JSONValue {
+        var o = JSONObject()
+        o.add("inputs", .array(inputs.map { f in
+            var x = JSONObject(); x.add("bytes", .int(f.bytes)); x.add("crc32", .string(f.crc32)); x.add("name", .string(f.name)); return .object(x)
+        }))
+        o.add("maxK", .int(maxK))
+        o.add("minCount", .int(Int(minCount)))
+        o.add("rankN", .int(rankN))
+        o.add("strand", .string(strand))
+        return .object(o)
+    }
+
+    init(json v: JSONValue) throws {
+        let minCount = try v.field("minCount").asInt()
+        guard minCount >= 0 else { throw JSONError("minCount must not be negative (got \(minCount))") }
+        self.init(rankN: try v.field("rankN").asInt(), maxK: try v.field("maxK").asInt(), minCount: UInt64(minCount),
+                  strand: try v.field("strand").asString(),
+                  inputs: try v.field("inputs").asArray().map { f in
+                      InputFingerprint(name: try f.field("name").asString(), bytes: try f.field("bytes").asInt(),
+                                       crc32: try f.field("crc32").asString())
+                  })
+    }
 }
 
 /// The compact side table for the trainer and the shards stage: the rank of every n-gram
@@ -72,21 +51,25 @@ public struct PMIRankTable: Sendable, Equatable {
     public var ranked: Int
     public var ranks: [UInt16]
 
-    struct Header: Codable { var formatVersion: Int; var settings: PMISettings; var ranked: Int; var tool: String }
 
     public init(settings: PMISettings, ranked: Int, ranks: [UInt16]) {
         self.settings = settings; self.ranked = ranked; self.ranks = ranks
     }
 
     public func serialized() -> [UInt8] {
-        let header = Header(formatVersion: Self.formatVersion, settings: settings, ranked: ranked, tool: "genome-prep 0.1.0")
-        let json = Array(JSONText.encode(header).utf8)
+        // Compact, keys sorted at every level: the same settings always give the same bytes.
+        var h = JSONObject()
+        h.add("formatVersion", .int(Self.formatVersion))
+        h.add("ranked", .int(ranked))
+        h.add("settings", settings.json)
+        h.add("tool", .string("genome-prep 0.1.0"))
+        let json = Array(JSONValue.object(h).render().utf8)
         var out = Self.magic
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         u32(UInt32(json.count))
         out.append(contentsOf: json)
         for r in ranks { withUnsafeBytes(of: r.littleEndian) { out.append(contentsOf: $0) } }
-        let crc = out.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32($0.count))) }
+        let crc = out.withUnsafeBufferPointer { CRC32.of(UnsafeRawBufferPointer($0)) }
         u32(crc)
         return out
     }
@@ -112,23 +95,27 @@ public struct PMIRankTable: Sendable, Equatable {
         guard bytes.count >= 16, Array(bytes[0..<8]) == magic else { throw bad("wrong magic bytes (expected GPPMIRK1)") }
         func u32(_ at: Int) -> UInt32 { UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24 }
         let crcStored = u32(bytes.count - 4)
-        let crc = bytes.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32(bytes.count - 4))) }
+        let crc = bytes.withUnsafeBufferPointer { CRC32.of(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0)[0..<(bytes.count - 4)])) }
         guard crc == crcStored else { throw bad("checksum mismatch (truncated or edited file)") }
         let hlen = Int(u32(8))
         guard 12 + hlen <= bytes.count - 4 else { throw bad("header length \(hlen) runs past the end") }
-        let header: Header
-        do { header = try JSONText.decode(Header.self, from: Array(bytes[12..<(12 + hlen)])) }
-        catch { throw bad("header JSON: \(error)") }
-        guard header.formatVersion <= formatVersion else {
-            throw GenomeIOError(.malformed, "PMI table format version \(header.formatVersion) is newer than this tool reads (\(formatVersion))", at: loc,
+        let version: Int, ranked: Int, settings: PMISettings
+        do {
+            let h = try JSONValue.parse(Array(bytes[12..<(12 + hlen)]))
+            version = try h.field("formatVersion").asInt()
+            ranked = try h.field("ranked").asInt()
+            settings = try PMISettings(json: h.field("settings"))
+        } catch { throw bad("header JSON: \(error)") }
+        guard version <= formatVersion else {
+            throw GenomeIOError(.malformed, "PMI table format version \(version) is newer than this tool reads (\(formatVersion))", at: loc,
                                 hint: "upgrade genome-prep")
         }
-        let n = header.settings.rankN
+        let n = settings.rankN
         guard (1...8).contains(n), bytes.count - 4 - 12 - hlen == 2 << (2 * n) else { throw bad("rank array size does not match n = \(n)") }
         var ranks = [UInt16](repeating: 0, count: 1 << (2 * n))
         var o = 12 + hlen
         for i in 0..<ranks.count { ranks[i] = UInt16(bytes[o]) | UInt16(bytes[o + 1]) << 8; o += 2 }
-        let table = PMIRankTable(settings: header.settings, ranked: header.ranked, ranks: ranks)
+        let table = PMIRankTable(settings: settings, ranked: ranked, ranks: ranks)
         if let expect { try table.check(against: expect, path: path) }
         return table
     }

@@ -1,3 +1,4 @@
+import Basics
 import GenomeIO
 
 /// Token strings by id, with the ids of the special tokens.
@@ -34,7 +35,7 @@ public struct Vocabulary: Sendable, Equatable {
 }
 
 /// Errors of the Tokenize module: what, which file and field, and what to do.
-public struct TokenizeError: Error, Sendable, CustomStringConvertible {
+public struct TokenizeError: GenomePrepError {
     public var message: String
     public var path: String?
     public var field: String?
@@ -42,6 +43,8 @@ public struct TokenizeError: Error, Sendable, CustomStringConvertible {
     public init(_ message: String, path: String? = nil, field: String? = nil, hint: String? = nil) {
         self.message = message; self.path = path; self.field = field; self.hint = hint
     }
+    public var kindName: String { "tokenizer" }
+    public var location: InputLocation? { path.map { InputLocation(path: $0, key: field) } }
     public var description: String {
         var s = ""
         if let path { s += path + ": " }

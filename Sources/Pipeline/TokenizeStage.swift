@@ -1,12 +1,14 @@
+import Basics
 import Dispatch
 import GenomeIO
+import Shards
 import Tokenize
 
 /// The tokenize stage of `genome-prep run`: batches of windows arrive from the windowing thread and are
 /// tokenized and encoded into their split's MDS writer on a serial Dispatch queue, so samples keep their
-/// order (the output never depends on scheduling). At most `inFlight` batches wait, so a slow tokenizer
-/// holds the reader back instead of filling memory. Errors are kept and thrown by the next `submit` or
-/// by `finish`.
+/// order (the output never depends on scheduling). It is a serial ``Stage``: at most `inFlight` batches
+/// wait, so a slow tokenizer holds the reader back instead of filling memory, and errors are kept and
+/// thrown by the next `submit` or by `finish`.
 final class TokenizeStage: @unchecked Sendable {
     static let batchWindows = 4096
     static let batchBases = 4 << 20
@@ -37,10 +39,8 @@ final class TokenizeStage: @unchecked Sendable {
     let wide: Bool
     let ranks: [UInt16]?
     let softMaskBits: Bool
-    let queue = DispatchQueue(label: "genomeprep.tokenize")
-    let slots: DispatchSemaphore
-    // Touched only on `queue` (and read after a `queue.sync`).
-    var failure: (any Error)?
+    let stage: Stage
+    // Touched only by the stage's work items (serial), and read after `stage.finish()`.
     var tokens = 0
     var ids: [UInt32] = []
     /// Character tokens: the id of every base code, so a window maps to its ids in one table pass.
@@ -48,7 +48,7 @@ final class TokenizeStage: @unchecked Sendable {
 
     init(encoder: TokenEncoder, writers: [MDSWriter?], wide: Bool, ranks: [UInt16]?, softMaskBits: Bool, inFlight: Int = 2) {
         self.encoder = encoder; self.writers = writers; self.wide = wide; self.ranks = ranks; self.softMaskBits = softMaskBits
-        slots = DispatchSemaphore(value: inFlight)
+        stage = Stage(label: "genomeprep.tokenize", inFlight: inFlight)
         // The table is read off the tokenizer itself, one code at a time, and used only when every code
         // gives exactly one id below 256 (the char tokenizer without specials) and no rank column needs ids.
         var table: [UInt8]? = nil
@@ -81,25 +81,20 @@ final class TokenizeStage: @unchecked Sendable {
     }
 
     func submit(_ batch: Batch) throws {
-        if let e = queue.sync(execute: { failure }) { throw e }
-        slots.wait()
-        queue.async { [self] in
-            defer { slots.signal(); poolLock.sync { pool.append(batch) } }
-            guard failure == nil else { return }
-            do { try encode(batch) } catch { failure = error }
+        try stage.submit { [self] in
+            defer { poolLock.sync { pool.append(batch) } }
+            try encode(batch)
         }
     }
 
     /// Waits for every batch; the number of tokens written.
     func finish() throws -> Int {
-        try queue.sync {
-            if let failure { throw failure }
-            return tokens
-        }
+        try stage.finish()
+        return tokens
     }
 
     /// Lets the batches in flight finish (when the run stops early).
-    func drain() { queue.sync {} }
+    func drain() { stage.drain() }
 
     /// One bit per base of the window as written (reverse-complemented windows too), LSB first:
     /// numpy.unpackbits(mask, bitorder="little")[:window] gives 1 where the base is lowercase.

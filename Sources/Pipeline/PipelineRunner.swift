@@ -1,7 +1,8 @@
-import Dispatch
+import Basics
 import FoundationEssentials
 import GenomeIO
 import Glibc
+import Shards
 import Tokenize
 
 /// What `genome-prep run` did.
@@ -27,6 +28,13 @@ public struct PipelineSummary: Sendable {
     }
 }
 
+/// How far a run is: bases read of the total (nil when an input has no `.fai`), windows kept.
+public struct RunProgress: Sendable {
+    public var bases: Int
+    public var totalBases: Int?
+    public var windows: Int
+}
+
 /// One machine's slice of a run (`--part i/n`): the windows whose (seed, contig, split block) hash to
 /// `index` modulo `count`, written to `<split>/part-0000i/`. Every part reads every input (BPE and PMI
 /// see the whole genome, so all parts share one tokenizer), so the parts together hold exactly the
@@ -36,14 +44,14 @@ public struct PipelinePart: Sendable, Equatable {
     public let count: Int
     public init(index: Int, count: Int) throws {
         guard count >= 1, count <= 99_999, index >= 0, index < count else {
-            throw ShardsError("--part must be i/n with 0 <= i < n (got \(index)/\(count))")
+            throw PipelineError("--part must be i/n with 0 <= i < n (got \(index)/\(count))")
         }
         self.index = index; self.count = count
     }
     /// Parses "i/n".
     public init(parsing s: String) throws {
         let f = s.split(separator: "/")
-        guard f.count == 2, let i = Int(f[0]), let n = Int(f[1]) else { throw ShardsError("--part must look like 0/4 (got '\(s)')") }
+        guard f.count == 2, let i = Int(f[0]), let n = Int(f[1]) else { throw PipelineError("--part must look like 0/4 (got '\(s)')") }
         try self.init(index: i, count: n)
     }
     public var folder: String { "part-" + String(index).leftPad(5) }
@@ -64,7 +72,9 @@ struct RunOutput: WindowOutput {
     var part: PipelinePart? = nil
     var seed: UInt64 = 0
     var block = 100_000
-    var progress: Progress? = nil
+    var progress: ((RunProgress) -> Void)? = nil
+    var totalBases: Int? = nil
+    var reports = 0
     /// Bases of the inputs and contigs finished before the current one (for progress).
     var basesBefore = 0
     var contigLengths: [String: Int] = [:]
@@ -89,7 +99,11 @@ struct RunOutput: WindowOutput {
                 currentContig = contig
             }
             currentBase = basesBefore + start
-            progress.update(done: currentBase, items: summary.windows[0] + summary.windows[1] + summary.windows[2])
+            reports &+= 1
+            if reports & 1023 == 0 {
+                progress(RunProgress(bases: currentBase, totalBases: totalBases,
+                                     windows: summary.windows[0] + summary.windows[1] + summary.windows[2]))
+            }
         }
         guard hasWriter[split.rawValue] else { return }
         if let part, !part.owns(seed: seed, contig: contig, start: start, block: block) { return }
@@ -131,41 +145,44 @@ func fixedTokenCount(_ t: any Tokenizer, window: Int) -> Int? {
 public enum PipelineRunner {
     /// - Parameters:
     ///   - part: write only this slice, to `<split>/part-0000i/` (merge the parts with `PipelineMerge`).
-    ///   - progress: show progress on stderr (a bar on a terminal, plain lines otherwise).
-    public static func run(_ c: PipelineConfig, threads: Int = 1, part: PipelinePart? = nil, progress: Bool = false,
+    ///   - progress: called every 1024 windows with the bases read so far (and the total, from the
+    ///     inputs' `.fai` files when every input has one).
+    ///   - log: one line per phase (training BPE, counting n-grams, resuming a split).
+    public static func run(_ c: PipelineConfig, threads: Int = 1, part: PipelinePart? = nil,
+                           progress: ((RunProgress) -> Void)? = nil,
                            log: (String) -> Void = { _ in }) throws -> PipelineSummary {
-        var t0 = timespec(); clock_gettime(CLOCK_MONOTONIC, &t0)
+        let t0 = MonotonicClock.now()
         for p in c.inputs where access(p, R_OK) != 0 {
-            throw ShardsError("input FASTA is missing or unreadable", path: p, hint: "paths in a pipeline are relative to the current directory")
+            throw PipelineError("input FASTA is missing or unreadable", path: p, hint: "paths in a pipeline are relative to the current directory")
         }
         // An output folder that holds another run's shards is never overwritten. A run marks the folder
         // with its config first; a rerun of the same config resumes, any other config is refused.
         let provenancePath = c.out + (part.map { "/genomeprep.\($0.folder).json" } ?? "/genomeprep.json")
         let markerPath = c.out + "/genomeprep.run.json"
         if let d = try? Data(contentsOf: URL(fileURLWithPath: markerPath)), String(decoding: d, as: UTF8.self) != c.text {
-            throw ShardsError("the output folder holds shards of a different run (its genomeprep.run.json has another config)",
+            throw PipelineError("the output folder holds shards of a different run (its genomeprep.run.json has another config)",
                               path: c.out, hint: "choose another shards.out, or delete the folder if you mean to replace it")
         }
         if let d = try? Data(contentsOf: URL(fileURLWithPath: provenancePath)) {
             let old = (try? JSONValue.parse(Array(d))).flatMap { v -> String? in
                 if case .object(let o) = v, case .string(let s)? = o["config"] { return s }; return nil }
             if old != c.text {
-                throw ShardsError("the output folder holds shards of a different run (its genomeprep.json has another config)",
+                throw PipelineError("the output folder holds shards of a different run (its genomeprep.json has another config)",
                                   path: c.out, hint: "choose another shards.out, or delete the folder if you mean to replace it")
             }
         } else if access(c.out + "/train/index.json", F_OK) == 0 && access(markerPath, F_OK) != 0 {
-            throw ShardsError("the output folder already holds shards but no genomeprep.json", path: c.out,
+            throw PipelineError("the output folder already holds shards but no genomeprep.json", path: c.out,
                               hint: "choose another shards.out, or delete the folder if you mean to replace it")
         }
         // Single-run shards and --part slices never share a folder.
         for s in Split.allCases {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: c.out + "/" + s.name)) ?? []
             if part == nil, let p = names.first(where: { $0.hasPrefix("part-") }) {
-                throw ShardsError("the output folder holds --part output (\(s.name)/\(p)); a run without --part would mix with it",
+                throw PipelineError("the output folder holds --part output (\(s.name)/\(p)); a run without --part would mix with it",
                                   path: c.out, hint: "run `genome-prep merge \(c.out)` once every part is done, or choose another shards.out")
             }
             if part != nil, names.contains(where: { $0.hasPrefix("shard.") }) {
-                throw ShardsError("the output folder holds shards of a run without --part (\(s.name)/); parts would mix with them",
+                throw PipelineError("the output folder holds shards of a run without --part (\(s.name)/); parts would mix with them",
                                   path: c.out, hint: "choose another shards.out for the parts")
             }
         }
@@ -179,7 +196,7 @@ public enum PipelineRunner {
         switch c.softMask {
         case "upper": o.softMask = .upper
         case "keep": o.softMask = .keep
-        default: throw ShardsError("windows.softMask must be upper or keep in a pipeline (got '\(c.softMask)')")
+        default: throw PipelineError("windows.softMask must be upper or keep in a pipeline (got '\(c.softMask)')")
         }
         o.strand = c.strand; o.seed = c.seed; o.threads = threads
         o.split = .hashed(val: c.val, test: c.test, blockSize: c.splitBlock)
@@ -200,7 +217,7 @@ public enum PipelineRunner {
         var ranks: [UInt16]? = nil
         var pmiFingerprint: String? = nil
         if let pmi = c.pmi {
-            guard c.k == 6 else { throw ShardsError("pmi ranks are for 6-mer tokens (tokenizer.k = 6)") }
+            guard c.k == 6 else { throw PipelineError("pmi ranks are for 6-mer tokens (tokenizer.k = 6)") }
             log("counting n-grams n = 1..\(pmi.maxK) for PMI ranks")
             var po = PMIOptions(inputs: c.inputs)
             po.maxK = pmi.maxK; po.minCount = pmi.minCount; po.rankN = 6
@@ -234,7 +251,7 @@ public enum PipelineRunner {
         for (i, w) in writers.enumerated() {
             if let w { out.skip[i] = try w.adoptExistingShards(); if out.skip[i] > 0 { log("resuming \(Split(rawValue: i)!.name): \(out.skip[i]) samples in complete shards") } }
         }
-        if progress {
+        if let progress {
             // Contig lengths from each input's .fai, where there is one, give a percentage and an ETA.
             var lengths: [String: Int] = [:]
             var total = 0, known = true
@@ -244,9 +261,9 @@ public enum PipelineRunner {
                 } else { known = false }
             }
             out.contigLengths = lengths
-            out.progress = Progress(label: "run", total: known ? total : nil)
+            out.progress = progress
+            out.totalBases = known ? total : nil
         }
-        defer { out.progress?.finish() }
         do {
             log("sharding " + c.inputs.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", ")
                 + (part.map { " (part \($0.text))" } ?? ""))
@@ -257,10 +274,9 @@ public enum PipelineRunner {
         } catch {
             // Let the batches and shards in flight land (shards are complete files, adopted on resume).
             stage.drain()
-            for w in writers { w?.stage.drain() }
+            for w in writers { w?.drain() }
             throw error
         }
-        out.progress?.finish()
         var summary = out.summary
         var splitInfo = JSONObject()
         for (i, w) in writers.enumerated() {
@@ -284,13 +300,14 @@ public enum PipelineRunner {
         let tokJSON = Array(HFTokenizerJSON.export(tokenizer).utf8)
         p.add("tokenizer", .string("\(tokenizer.kind.rawValue), \(tokenizer.vocabulary.count) tokens, sha1 \(MDSHash.sha1.hex(tokJSON))"))
         p.add("pmi_table_sha1", pmiFingerprint.map { .string($0) } ?? .null)
+        p.add("dataset", DatasetInfo(tokenizer: tokenizer, k: c.k, window: c.window, tokensPerWindow: count, wide: wide,
+                                     pmiRank: ranks != nil, softMask: softMaskBits).json)
         p.add("windows", .object(splitInfo))
         var dropped = JSONObject()
         for (k, v) in summary.dropped.sorted(by: { $0.key < $1.key }) { dropped.add(k, .int(v)) }
         p.add("dropped", .object(dropped))
         try writeAtomically(Array((JSONValue.object(p).renderPython() + "\n").utf8), to: provenancePath)
-        var t1 = timespec(); clock_gettime(CLOCK_MONOTONIC, &t1)
-        summary.seconds = Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
+        summary.seconds = MonotonicClock.now() - t0
         return summary
     }
 }

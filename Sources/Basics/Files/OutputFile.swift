@@ -15,22 +15,27 @@ public final class OutputFile {
 
     public init(path: String) throws {
         self.path = path
+        // Open first and throw before any other property is set: a class whose init throws once fully
+        // initialised runs its deinit, which freed the buffer a second time (a crash on any output that
+        // could not be created).
+        var fd: Int32 = 1
+        var tempPath: String? = nil
+        if path != "-" {
+            var st = stat()
+            if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR {
+                fd = open(path, O_WRONLY)
+            } else {
+                let t = path + ".tmp-\(getpid())"
+                fd = open(t, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+                tempPath = t
+            }
+            if fd < 0 {
+                throw FileError("cannot create output: \(String(cString: strerror(errno)))", path: path)
+            }
+        }
+        self.fd = fd
+        self.tempPath = tempPath
         buffer = .allocate(capacity: capacity)
-        if path == "-" { fd = 1; tempPath = nil; return }
-        var st = stat()
-        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR {
-            fd = open(path, O_WRONLY)
-            tempPath = nil
-        } else {
-            let t = path + ".tmp-\(getpid())"
-            fd = open(t, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            tempPath = t
-        }
-        if fd < 0 {
-            buffer.deallocate()
-            throw GenomeIOError(.io, "cannot create output: \(String(cString: strerror(errno)))",
-                                at: InputLocation(path: path))
-        }
     }
 
     deinit {
@@ -77,9 +82,8 @@ public final class OutputFile {
             if r < 0 {
                 if errno == EINTR { continue }
                 let e = errno
-                throw GenomeIOError(.io, "write failed: \(String(cString: strerror(e)))",
-                                    at: InputLocation(path: path),
-                                    hint: e == ENOSPC || e == EFBIG || e == EDQUOT
+                throw FileError("write failed: \(String(cString: strerror(e)))", path: path,
+                                hint: e == ENOSPC || e == EFBIG || e == EDQUOT
                                         ? "out of room (disk full, quota, or a file-size limit); nothing was left under the final name. Free space and run the same command again: a pipeline run resumes"
                                         : nil)
             }
@@ -96,12 +100,12 @@ public final class OutputFile {
         if fsync(fd) != 0 || close(fd) != 0 {
             let e = String(cString: strerror(errno))
             unlink(tempPath)
-            throw GenomeIOError(.io, "cannot finish writing: \(e)", at: InputLocation(path: path))
+            throw FileError("cannot finish writing: \(e)", path: path)
         }
         if rename(tempPath, path) != 0 {
             let e = String(cString: strerror(errno))
             unlink(tempPath)
-            throw GenomeIOError(.io, "cannot rename \(tempPath) to its final name: \(e)", at: InputLocation(path: path))
+            throw FileError("cannot rename \(tempPath) to its final name: \(e)", path: path)
         }
     }
 

@@ -1,12 +1,15 @@
 import Foundation
 import XCTest
+import Basics
 import GenomeIO
+@testable import Pipeline
+import Shards
+import TestSupport
 import Tokenize
-@testable import Shards
 
 final class PipelineTests: XCTestCase {
     var dir: URL!
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = repoRoot
     override func setUp() {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("gp-run-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -57,6 +60,56 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(total + (s.dropped["crosses-split-boundary"] ?? 0), 4639 + 48)
         let prov = try String(contentsOfFile: c.out + "/genomeprep.json", encoding: .utf8)
         XCTAssertTrue(prov.contains("\"seed\": 5") && prov.contains("crc32") && prov.contains("char, 10 tokens, sha1"), prov)
+    }
+
+    /// genomeprep.json describes the tokens for readers without the tokenizer (DatasetInfo): every id is
+    /// checked against the real Hugging Face `tokenizers` reading the tokenizer.json of the same run.
+    func testDatasetInfoNamesTheVocabularyForReadersWithoutTheTokenizer() throws {
+        let cases: [(String, String)] = [
+            ("char", #""tokenizer": {"kind": "char"}"#),
+            ("kmer", #""tokenizer": {"kind": "kmer", "k": 6}"#),
+            ("bpe", #""tokenizer": {"kind": "bpe", "vocabSize": 300}"#),
+        ]
+        for (name, tok) in cases {
+            let c = try PipelineConfig.load(path: try config("""
+            {"version": 1, "name": "d", "inputs": ["DATA/lambda_phage.fa.gz"],
+             "windows": {"window": 500, "stride": 500, "seed": 1, "val": 0.1},
+             \(tok), "shards": {"out": "OUT"}}
+            """, out: name))
+            _ = try PipelineRunner.run(c)
+            let info = try DatasetInfo.load(folder: c.out + "/train")   // a split folder finds its run's file
+            XCTAssertEqual(try DatasetInfo.load(folder: c.out), info)
+            XCTAssertEqual(info.tokenizer, name)
+            XCTAssertEqual(info.window, 500)
+            XCTAssertEqual(info.tokenColumn, "tokens")
+            XCTAssertFalse(info.hasPMIRank)
+            // The same numbers from the real `tokenizers` library.
+            let script = """
+            import json, sys
+            from tokenizers import Tokenizer
+            t = Tokenizer.from_file(sys.argv[1])
+            ids = lambda *names: next((t.token_to_id(n) for n in names if t.token_to_id(n) is not None), None)
+            print(json.dumps([t.get_vocab_size(), ids("[PAD]", "<pad>"), ids("[UNK]", "<unk>"), ids("[CLS]", "<cls>"),
+                              ids("[SEP]", "<eos>"), ids("[MASK]", "<mask>"), [t.token_to_id(b) for b in "ACGTN"]]))
+            """
+            let want = try python(script, [c.out + "/tokenizer.json"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            let s = info.specialIDs
+            let b = info.baseIDs
+            func j(_ v: Int?) -> String { v.map(String.init) ?? "null" }
+            let got = "[\(info.vocabSize), \(j(s.pad)), \(j(s.unk)), \(j(s.cls)), \(j(s.sep)), \(j(s.mask)), "
+                + "[\(j(b?.a)), \(j(b?.c)), \(j(b?.g)), \(j(b?.t)), \(j(b?.n))]]"
+            if name == "char" {
+                XCTAssertEqual(got, want, name)
+                XCTAssertEqual(info.tokensPerWindow, 500)
+            } else {
+                // k-mer and BPE vocabularies hold "A" ... only as merges' bases (BPE) or not at all:
+                // base_ids is for character tokens only, so compare the rest.
+                XCTAssertNil(b, name)
+                XCTAssertEqual(String(want[..<want.range(of: ", [")!.lowerBound]), String(got[..<got.range(of: ", [")!.lowerBound]), name)
+            }
+            if name == "kmer" { XCTAssertEqual(info.k, 6); XCTAssertEqual(info.tokensPerWindow, 495); XCTAssertEqual(info.vocabSize, 4101) }
+            if name == "bpe" { XCTAssertNil(info.tokensPerWindow); XCTAssertEqual(info.tokenDType, "uint16") }
+        }
     }
 
     func testOutputIsByteIdenticalWhateverTheThreadCountAndRerun() throws {

@@ -1,5 +1,7 @@
 import FoundationEssentials
+import Basics
 import GenomeIO
+import Shards
 import Glibc
 
 /// `genome-prep merge OUT`: joins the `--part i/n` slices of one pipeline into one dataset per split,
@@ -18,7 +20,7 @@ public enum PipelineMerge {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).sorted()
         let provNames = names.filter { $0.hasPrefix("genomeprep.part-") && $0.hasSuffix(".json") }
         guard !provNames.isEmpty else {
-            throw ShardsError("no finished part found (genomeprep.part-NNNNN.json is written when a `run --part i/n` completes)",
+            throw PipelineError("no finished part found (genomeprep.part-NNNNN.json is written when a `run --part i/n` completes)",
                               path: out, hint: "run `genome-prep run CONFIG --part i/n` for every i first")
         }
         // Every part's provenance: same config, same n, parts 0..<n all present.
@@ -28,19 +30,19 @@ public enum PipelineMerge {
             let path = out + "/" + name
             guard let d = try? Data(contentsOf: URL(fileURLWithPath: path)), case .object(let o)? = try? JSONValue.parse(Array(d)),
                   case .string(let cfg)? = o["config"], case .string(let ptext)? = o["part"] else {
-                throw ShardsError("not a part provenance file (no config or part)", path: path)
+                throw PipelineError("not a part provenance file (no config or part)", path: path)
             }
             let p = try PipelinePart(parsing: ptext)
-            guard name == "genomeprep.\(p.folder).json" else { throw ShardsError("file name does not match its part \(ptext)", path: path) }
-            if let config, config != cfg { throw ShardsError("part \(ptext) was made by a different config than \(provNames[0])", path: path) }
-            if let count, count != p.count { throw ShardsError("part \(ptext) belongs to a split into \(p.count) parts, not \(count)", path: path) }
+            guard name == "genomeprep.\(p.folder).json" else { throw PipelineError("file name does not match its part \(ptext)", path: path) }
+            if let config, config != cfg { throw PipelineError("part \(ptext) was made by a different config than \(provNames[0])", path: path) }
+            if let count, count != p.count { throw PipelineError("part \(ptext) belongs to a split into \(p.count) parts, not \(count)", path: path) }
             config = cfg; count = p.count
             provs[p.index] = o
         }
         let n = count!
         let missing = (0..<n).filter { provs[$0] == nil }
         guard missing.isEmpty else {
-            throw ShardsError("parts \(missing.map { "\($0)/\(n)" }.joined(separator: ", ")) are not finished (no genomeprep.part-NNNNN.json)",
+            throw PipelineError("parts \(missing.map { "\($0)/\(n)" }.joined(separator: ", ")) are not finished (no genomeprep.part-NNNNN.json)",
                               path: out, hint: "run `genome-prep run CONFIG --part i/\(n)` for those parts (an interrupted part resumes)")
         }
         // Each split: every part folder present with its index.json, and no others.
@@ -53,10 +55,10 @@ public enum PipelineMerge {
             if partDirs.isEmpty { continue }
             let want = (0..<n).map { try! PipelinePart(index: $0, count: n).folder }
             guard partDirs == want else {
-                throw ShardsError("\(split.name)/ holds part folders \(partDirs.joined(separator: " ")), expected \(want.joined(separator: " "))", path: dir)
+                throw PipelineError("\(split.name)/ holds part folders \(partDirs.joined(separator: " ")), expected \(want.joined(separator: " "))", path: dir)
             }
             if entries.contains(where: { $0.hasPrefix("shard.") }) {
-                throw ShardsError("\(split.name)/ also holds shards of a run without --part", path: dir)
+                throw PipelineError("\(split.name)/ also holds shards of a run without --part", path: dir)
             }
             var shards: [JSONValue] = []
             var samples = 0
@@ -78,7 +80,7 @@ public enum PipelineMerge {
             summary.samples[split.name] = samples
             summary.shards += shards.count
         }
-        guard !merged.isEmpty else { throw ShardsError("no split folder holds part-NNNNN folders", path: out) }
+        guard !merged.isEmpty else { throw PipelineError("no split folder holds part-NNNNN folders", path: out) }
         for (path, bytes) in merged { try writeAtomically(bytes, to: path) }
 
         // Provenance of the whole: part 0's, with windows summed over the parts. Dropped counts are

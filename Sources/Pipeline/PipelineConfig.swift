@@ -1,5 +1,7 @@
 import FoundationEssentials
+import Basics
 import GenomeIO
+import Shards
 import Tokenize
 
 /// A declarative pipeline (`pipelines/*.json`). Unknown keys are errors naming the file and key path.
@@ -46,21 +48,21 @@ public struct PipelineConfig: Sendable {
 
     public static func load(path: String) throws -> PipelineConfig {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else {
-            throw ShardsError("cannot read the pipeline config", path: path)
+            throw PipelineError("cannot read the pipeline config", path: path)
         }
         let root: JSONValue
-        do { root = try JSONValue.parse(Array(data)) } catch { throw ShardsError("not valid JSON: \(error)", path: path) }
-        guard case .object(let o) = root else { throw ShardsError("the config must be a JSON object", path: path) }
+        do { root = try JSONValue.parse(Array(data)) } catch { throw PipelineError("not valid JSON: \(error)", path: path) }
+        guard case .object(let o) = root else { throw PipelineError("the config must be a JSON object", path: path) }
         func check(_ obj: JSONObject, _ section: String) throws {
             let allowed = sections[section]!
             for (k, _) in obj.pairs where !allowed.contains(k) {
                 let near = allowed.min { editDistance($0, k) < editDistance($1, k) } ?? ""
-                throw ShardsError("unknown key '\(section.isEmpty ? k : section + "." + k)'" +
+                throw PipelineError("unknown key '\(section.isEmpty ? k : section + "." + k)'" +
                                   (editDistance(near, k) <= 3 ? " (did you mean '\(near)'?)" : ""), path: path)
             }
         }
         try check(o, "")
-        func bad(_ key: String, _ want: String) -> ShardsError { ShardsError("'\(key)' must be \(want)", path: path) }
+        func bad(_ key: String, _ want: String) -> PipelineError { PipelineError("'\(key)' must be \(want)", path: path) }
         func str(_ obj: JSONObject, _ k: String, _ full: String) throws -> String? {
             guard let v = obj[k] else { return nil }
             guard case .string(let s) = v else { throw bad(full, "a string") }
@@ -89,7 +91,7 @@ public struct PipelineConfig: Sendable {
         var c = PipelineConfig(name: name, inputs: inputs, out: out)
         c.text = String(decoding: data, as: UTF8.self)
         if let v = try int(o, "version", "version") {
-            guard v == 1 else { throw ShardsError("config version \(v) is not supported (this tool reads version 1)", path: path) }
+            guard v == 1 else { throw PipelineError("config version \(v) is not supported (this tool reads version 1)", path: path) }
         }
         if let w = try section("windows") {
             c.window = try int(w, "window", "windows.window") ?? c.window
@@ -108,7 +110,7 @@ public struct PipelineConfig: Sendable {
             }
             for (key, used) in [("count", c.sampler.name == "random"), ("perContig", c.sampler.name == "random"),
                                 ("bed", c.sampler.name == "bed"), ("jitter", c.sampler.name == "bed")] where w[key] != nil && !used {
-                throw ShardsError("'windows.\(key)' does not apply to the \(c.sampler.name) sampler", path: path)
+                throw PipelineError("'windows.\(key)' does not apply to the \(c.sampler.name) sampler", path: path)
             }
             // BED intervals are taken as they are unless asked otherwise (as `genome-prep windows` does).
             c.maxNFraction = try num(w, "maxNFraction", "windows.maxNFraction") ?? (c.sampler.name == "bed" ? 1 : c.maxNFraction)
@@ -133,7 +135,7 @@ public struct PipelineConfig: Sendable {
             c.minFrequency = try int(t, "minFrequency", "tokenizer.minFrequency") ?? c.minFrequency
         }
         if let p = try section("pmi") {
-            guard c.tokenizer == .kmer else { throw ShardsError("'pmi' gives per-token ranks for overlapping k-mer tokens only (tokenizer.kind \"kmer\")", path: path) }
+            guard c.tokenizer == .kmer else { throw PipelineError("'pmi' gives per-token ranks for overlapping k-mer tokens only (tokenizer.kind \"kmer\")", path: path) }
             c.pmi = (try int(p, "maxK", "pmi.maxK") ?? 10, UInt64(try int(p, "minCount", "pmi.minCount") ?? 101))
         }
         c.sizeLimit = try int(sh, "sizeLimit", "shards.sizeLimit") ?? c.sizeLimit
@@ -151,7 +153,7 @@ public struct PipelineConfig: Sendable {
         if let m = try str(sh, "zstdMode", "shards.zstdMode") {
             guard ["auto", "records", "search"].contains(m) else { throw bad("shards.zstdMode", "auto, records or search") }
             if m == "records" && c.tokenizer != .char {
-                throw ShardsError("shards.zstdMode 'records' codes character tokens (tokenizer.kind \"char\"); use auto or search", path: path)
+                throw PipelineError("shards.zstdMode 'records' codes character tokens (tokenizer.kind \"char\"); use auto or search", path: path)
             }
             c.zstdMode = m
         }

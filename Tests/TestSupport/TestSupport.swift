@@ -1,0 +1,70 @@
+import Foundation
+
+// Helpers shared by every test target: where the repository and its data are, subprocesses, and
+// temporary folders. Tests never depend on ../shared.
+
+/// The repository root, found from this file's path.
+public let repoRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A file of the repository's `data/` folder.
+public func dataFile(_ name: String) -> String { repoRoot.appendingPathComponent("data/\(name)").path }
+
+/// Runs a command (found on PATH) and returns (exit status, stdout, stderr), reading both pipes at once
+/// so that a full pipe never blocks the child.
+@discardableResult
+public func runCommand(_ args: [String], stdin: String? = nil, in directory: URL? = nil) throws -> (Int32, String, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = args
+    if let directory { p.currentDirectoryURL = directory }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out; p.standardError = err
+    let inPipe = Pipe()
+    if stdin != nil { p.standardInput = inPipe }
+    try p.run()
+    if let stdin { inPipe.fileHandleForWriting.write(stdin.data(using: .utf8)!); try inPipe.fileHandleForWriting.close() }
+    final class Box: @unchecked Sendable { var data = Data() }
+    let errBox = Box()
+    let g = DispatchGroup()
+    g.enter()
+    DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); g.leave() }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    g.wait()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errBox.data, as: UTF8.self))
+}
+
+/// A bash script's exit status and its stdout and stderr together.
+@discardableResult
+public func sh(_ script: String) throws -> (Int32, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/bash")
+    p.arguments = ["-c", script]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    try p.run()
+    let d = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: d, as: UTF8.self))
+}
+
+public struct CommandFailed: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Runs a Python 3 script (an independent reference computation) and returns its stdout; throws with
+/// its stderr when it fails.
+public func python(_ script: String, _ args: [String] = []) throws -> String {
+    let (status, out, err) = try runCommand(["python3", "-c", script] + args)
+    guard status == 0 else { throw CommandFailed(description: "python failed (exit \(status)): \(err)") }
+    return out
+}
+
+/// A new empty folder under the system's temporary directory.
+public func tempDir(_ prefix: String = "gp-test") -> URL {
+    let u = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+    return u
+}
