@@ -66,11 +66,18 @@ public final class MDSReader {
                 }
                 cn.append(nn); ce.append(enc)
             }
-            guard case .int(let samples)? = e["samples"], samples >= 0 else { throw bad("samples is not a count") }
+            // Every number is range-checked before it sizes or offsets anything (a sum near Int.max traps).
+            guard case .int(let samples)? = e["samples"], samples >= 0, samples <= MDSReader.maxSamplesPerShard else {
+                throw bad("samples is not a count (0...\(MDSReader.maxSamplesPerShard))")
+            }
             func info(_ v: JSONValue?) throws -> (String, Int, [String: String])? {
                 guard let v, v != .null else { return nil }
                 guard case .object(let fo) = v, case .string(let b)? = fo["basename"], case .int(let n)? = fo["bytes"],
                       case .object(let h)? = fo["hashes"] else { throw bad("raw_data/zip_data malformed") }
+                guard MDSReader.isPlainRelativePath(b) else {
+                    throw bad("basename '\(b)' is not a plain relative path inside the folder")
+                }
+                guard n >= 0, n <= MDSReader.maxShardBytes else { throw bad("bytes \(n) is out of range (0...\(MDSReader.maxShardBytes))") }
                 var hs: [String: String] = [:]
                 for (k, x) in h.pairs { if case .string(let hx) = x { hs[k] = hx } }
                 return (b, n, hs)
@@ -86,6 +93,18 @@ public final class MDSReader {
         for s in out { first.append(total); total += s.samples }
         firstSample = first
         sampleCount = total
+    }
+
+    /// Limits on what an index may declare (a shard of 64 MiB is the default; MDS readers cap shards at
+    /// 4 GiB by their u32 offsets).
+    static let maxShardBytes = 1 << 32
+    static let maxSamplesPerShard = 1 << 31
+
+    /// A shard basename names a file inside the dataset folder: relative, no `..`, no empty or `.`
+    /// components, no NUL or backslash. `part-00000/shard.00000.mds.zstd` (merged parts) is fine.
+    public static func isPlainRelativePath(_ name: String) -> Bool {
+        guard !name.isEmpty, !name.hasPrefix("/"), !name.utf8.contains(0), !name.contains("\\") else { return false }
+        return name.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { $0 != "" && $0 != "." && $0 != ".." }
     }
 
     func readFile(_ name: String) throws -> [UInt8] {

@@ -44,6 +44,25 @@ final class RealGenomeTests: XCTestCase {
         }
     }
 
+    /// Plain (uncompressed) FASTA over 64 KiB with a samtools .fai: the index validates and random access
+    /// gives what `samtools faidx` gives (issue 10: plain offsets were taken for virtual BGZF offsets).
+    func testPlainFastaWithSamtoolsFaiValidatesAndFetchesLikeSamtools() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plain = dir.appendingPathComponent("ecoli.fa").path
+        XCTAssertEqual(try sh("zcat '\(dataFile("ecoli_K12_MG1655.fa.gz"))' > '\(plain)' && samtools faidx '\(plain)'").0, 0)
+        let idx = try FaiIndex(path: plain)
+        XCTAssertEqual(idx.entries.map(\.length), [4_639_675])
+        let contig = idx.entries[0].name
+        for (a, b) in [(0, 70), (65_530, 65_600), (1_000_003, 1_001_000), (4_639_600, 4_639_675)] {
+            let got = try idx.fetchASCII(contig: contig, start: a, end: b)
+            let (status, out, err) = try runCommand(["samtools", "faidx", plain, "\(contig):\(a + 1)-\(b)"])
+            XCTAssertEqual(status, 0, err)
+            let want = out.split(separator: "\n").dropFirst().joined()
+            XCTAssertEqual(String(decoding: got, as: UTF8.self), want, "\(a)-\(b)")
+        }
+    }
+
     func testReverseComplementMatchesSamtoolsFaidxI() throws {
         // Random windows on both strands; the reverse ones must equal `samtools faidx -i`.
         var o = WindowsOptions(inputs: [dataFile("ecoli_K12_MG1655.fa.bgz")])

@@ -158,6 +158,31 @@ final class MDSTests: XCTestCase {
         XCTAssertThrowsError(try MDSReader(directory: dir.path)) { e in XCTAssertTrue("\(e)".contains("extra"), "\(e)") }
     }
 
+    /// An index is read as hostile input: basenames stay inside the folder, and numbers are range-checked
+    /// before they size or offset anything (issue 10).
+    func testIndexWithEscapingBasenamesOrHugeNumbersIsRefused() throws {
+        let w = try MDSWriter(directory: dir.path, columns: columns, zstdLevel: 3)
+        for i in 0..<5 { try w.write([.u8([1, 2, 3]), .str("c"), .int64(Int64(i))]) }
+        try w.finish()
+        let indexURL = dir.appendingPathComponent("index.json")
+        let index = try String(contentsOf: indexURL, encoding: .utf8)
+        XCTAssertEqual(try MDSReader(directory: dir.path).sampleCount, 5)
+        for bad in ["../../etc/shadow", "/etc/passwd", "a//b", "./shard.00000.mds", "part-0/../../x"] {
+            try index.replacingOccurrences(of: #""shard.00000.mds.zstd""#, with: "\"\(bad)\"")
+                .write(to: indexURL, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try MDSReader(directory: dir.path), bad) { e in
+                XCTAssertEqual("\(e)", "\(indexURL.path): shard entry 0: basename '\(bad)' is not a plain relative path inside the folder")
+            }
+        }
+        for (key, value) in [(#""samples": 5"#, #""samples": 9223372036854775807"#), (#""samples": 5"#, #""samples": -1"#)] {
+            try index.replacingOccurrences(of: key, with: value).write(to: indexURL, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try MDSReader(directory: dir.path), value) { e in
+                XCTAssertTrue("\(e)".hasPrefix(indexURL.path + ": shard entry 0: samples is not a count"), "\(e)")
+            }
+        }
+        XCTAssertTrue(MDSReader.isPlainRelativePath("part-00000/shard.00000.mds.zstd"))
+    }
+
     func testBadValuesAreRefused() throws {
         let w = try MDSWriter(directory: dir.path, columns: columns, zstdLevel: nil)
         XCTAssertThrowsError(try w.write([.u8([]), .str("c"), .int64(1)]))

@@ -77,38 +77,23 @@ public indirect enum JSONValue: Equatable, Sendable {
         return v
     }
 
+    /// Deeper nesting is refused (a recursive parser would otherwise overflow the stack on hostile input).
+    public static let maxDepth = 512
+
     struct Parser {
         let b: [UInt8]
         var i = 0
+        var depth = 0
         mutating func ws() { while i < b.count, [0x20, 0x0A, 0x0D, 0x09].contains(b[i]) { i += 1 } }
         func fail(_ what: String) -> JSONError { JSONError("\(what) at byte \(i)") }
         mutating func value() throws -> JSONValue {
             guard i < b.count else { throw fail("unexpected end of input") }
             switch b[i] {
-            case UInt8(ascii: "{"):
-                i += 1; var o = JSONObject(); ws()
-                if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
-                while true {
-                    ws(); guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
-                    let k = try string(); ws()
-                    guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                    i += 1; ws()
-                    o.add(k, try value()); ws()
-                    guard i < b.count else { throw fail("unexpected end of input in an object") }
-                    if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
-                    throw fail("expected ',' or '}'")
-                }
-            case UInt8(ascii: "["):
-                i += 1; var a: [JSONValue] = []; ws()
-                if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return .array(a) }
-                while true {
-                    ws(); a.append(try value()); ws()
-                    guard i < b.count else { throw fail("unexpected end of input in an array") }
-                    if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if b[i] == UInt8(ascii: "]") { i += 1; return .array(a) }
-                    throw fail("expected ',' or ']'")
-                }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                defer { depth -= 1 }
+                guard depth <= JSONValue.maxDepth else { throw fail("nesting deeper than \(JSONValue.maxDepth) levels") }
+                return b[i] == UInt8(ascii: "{") ? try object() : try array()
             case UInt8(ascii: "\""): return .string(try string())
             case UInt8(ascii: "t"): try lit("true"); return .bool(true)
             case UInt8(ascii: "f"): try lit("false"); return .bool(false)
@@ -118,9 +103,37 @@ public indirect enum JSONValue: Equatable, Sendable {
                 while i < b.count, "+-0123456789.eE".utf8.contains(b[i]) { i += 1 }
                 let t = String(decoding: b[s..<i], as: UTF8.self)
                 if let v = Int(t) { return .int(v) }
-                if let d = Double(t) { return .double(d) }
+                if let d = Double(t), d.isFinite { return .double(d) }
                 i = s
                 throw fail("unexpected character")
+            }
+        }
+        mutating func object() throws -> JSONValue {
+            i += 1; var o = JSONObject(); ws()
+            if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
+            while true {
+                ws(); guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+                let keyAt = i
+                let k = try string(); ws()
+                if o[k] != nil { i = keyAt; throw fail("duplicate key '\(k)'") }
+                guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                i += 1; ws()
+                o.add(k, try value()); ws()
+                guard i < b.count else { throw fail("unexpected end of input in an object") }
+                if b[i] == UInt8(ascii: ",") { i += 1; continue }
+                if b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
+                throw fail("expected ',' or '}'")
+            }
+        }
+        mutating func array() throws -> JSONValue {
+            i += 1; var a: [JSONValue] = []; ws()
+            if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return .array(a) }
+            while true {
+                ws(); a.append(try value()); ws()
+                guard i < b.count else { throw fail("unexpected end of input in an array") }
+                if b[i] == UInt8(ascii: ",") { i += 1; continue }
+                if b[i] == UInt8(ascii: "]") { i += 1; return .array(a) }
+                throw fail("expected ',' or ']'")
             }
         }
         mutating func lit(_ s: String) throws {
@@ -143,14 +156,20 @@ public indirect enum JSONValue: Equatable, Sendable {
                     case UInt8(ascii: "b"): out.append(0x08)
                     case UInt8(ascii: "f"): out.append(0x0C)
                     case UInt8(ascii: "u"):
+                        let escapeAt = i - 1
+                        func lone(_ v: UInt32) -> JSONError { JSONError("lone surrogate \\u\(String(v, radix: 16)) at byte \(escapeAt)") }
                         guard i + 4 < b.count, let v = UInt32(String(decoding: b[(i + 1)...(i + 4)], as: UTF8.self), radix: 16) else { throw fail("bad \\u escape") }
                         i += 4
                         var cp = v
-                        if (0xD800..<0xDC00).contains(v), i + 6 < b.count, b[i + 1] == UInt8(ascii: "\\"), b[i + 2] == UInt8(ascii: "u"),
-                           let lo = UInt32(String(decoding: b[(i + 3)...(i + 6)], as: UTF8.self), radix: 16) {
+                        if (0xD800..<0xDC00).contains(v) {
+                            // A high surrogate must be followed by a low one; a lone one is no character.
+                            guard i + 6 < b.count, b[i + 1] == UInt8(ascii: "\\"), b[i + 2] == UInt8(ascii: "u"),
+                                  let lo = UInt32(String(decoding: b[(i + 3)...(i + 6)], as: UTF8.self), radix: 16),
+                                  (0xDC00..<0xE000).contains(lo) else { throw lone(v) }
                             cp = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00); i += 6
                         }
-                        out.append(contentsOf: Array(String(Character(Unicode.Scalar(cp) ?? "\u{FFFD}")).utf8))
+                        guard let scalar = Unicode.Scalar(cp) else { throw lone(v) }
+                        out.append(contentsOf: Array(String(Character(scalar)).utf8))
                     default: out.append(b[i])
                     }
                     i += 1; continue

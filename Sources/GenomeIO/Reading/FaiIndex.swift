@@ -101,8 +101,9 @@ public final class FaiIndex {
                                 hint: "rebuild it with `genome-prep index \(path)`")
         }
         func byte(at off: Int) -> Int? {
-            if format == .bgzf { if bgzf_useek(fp, off_t(off), SEEK_SET) < 0 { return nil } }
-            else if bgzf_seek(fp, Int64(off), SEEK_SET) < 0 { return nil }
+            // An uncompressed offset for both BGZF (through the .gzi) and plain files: bgzf_seek takes a
+            // virtual BGZF offset (block << 16 | within), which broke every plain FASTA over 64 KiB.
+            if bgzf_useek(fp, off_t(off), SEEK_SET) < 0 { return nil }
             var b: UInt8 = 0
             return bgzf_read(fp, &b, 1) == 1 ? Int(b) : nil
         }
