@@ -45,7 +45,7 @@ public struct MDSEncoding: Sendable, Hashable, RawRepresentable, CustomStringCon
             guard f.count == 2 || f.count == 3, f[0] == "ndarray",
                   let size = MDSEncoding.dtypes.first(where: { $0.value == f[1] })?.key else { return nil }
             var n: Int? = nil
-            if f.count == 3 { guard let c = Int(f[2]), c > 0 else { return nil }; n = c }   // 1-D shapes only
+            if f.count == 3 { guard let c = Int(f[2]), c > 0, c <= 1 << 31 else { return nil }; n = c }   // 1-D shapes only; bounded so sizes never overflow
             self.init(kind: .ndarray, itemSize: size, count: n)
         }
     }

@@ -23,7 +23,7 @@ public final class MDSReader {
     /// The index's shard entries as written (for `genome-prep merge`, which rewrites only their basenames).
     public let entries: [JSONObject]
     public let sampleCount: Int
-    let firstSample: [Int]
+    public let firstSample: [Int]
     var cached: (index: Int, raw: [UInt8])?
 
     static let entryKeys: Set<String> = ["column_encodings", "column_names", "column_sizes", "compression", "format",

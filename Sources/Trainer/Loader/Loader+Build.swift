@@ -1,0 +1,111 @@
+import Basics
+import Shards
+
+extension Loader {
+    /// The strategy of batch `index` (CM-STEP draws one per batch; CM-GEMS follows the switch).
+    func strategy(forBatch index: Int) -> MaskingStrategy {
+        switch settings.masking {
+        case .cmStep:
+            var g = SplitMix64(seed: SplitMix64.mix(settings.seed ^ 0x434D_5354_4550 ^ UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
+            let p = cmStepHardProbability(step: index, totalSteps: settings.maskingSettings.totalSteps)
+            return g.unit() < p ? .globalPMI : .kspan
+        case .cmGems:
+            if let from = gemsHardFrom.withLock({ $0 }), index >= from { return .globalPMI }
+            return .genemask
+        default:
+            return settings.masking
+        }
+    }
+
+    /// The generator of the row at `position` of `epoch`'s order: the same whatever worker builds it.
+    @inline(__always)
+    func rowRNG(epoch: Int, position: Int) -> SplitMix64 {
+        SplitMix64(seed: SplitMix64.mix(settings.seed ^ 0x4D41_534B ^ UInt64(epoch) &* 0xD6E8_FEB8_6659_FD93 ^ UInt64(position) &* 0x9E37_79B9_7F4A_7C15))
+    }
+
+    /// Decodes the rows' samples out of their shards (views, no per-sample allocation) and masks them.
+    func build(_ b: Batch, rows: [Row], handles: [Int: ShardHandle], index: Int, epoch: Int) throws {
+        let t0 = MonotonicClock.now()
+        let len = length
+        let pad = Int32(info.specialIDs.pad ?? 0)
+        b.rows = rows.count
+        b.index = index
+        b.epoch = epoch
+        b.tokenCount = 0
+        try b.tokens.withUnsafeMutableBufferPointer { tok in
+            try b.ranks.withUnsafeMutableBufferPointer { rk in
+                try b.attention.withUnsafeMutableBufferPointer { att in
+                    for (r, row) in rows.enumerated() {
+                        let view = handles[row.ref.visit]!.view
+                        let (values, n, item) = try view.array(row.ref.local, column: tokenColumn[row.ref.source])
+                        let take = min(n, len)
+                        let o = r * len
+                        if item == 1 {
+                            for i in 0..<take { tok[o + i] = Int32(values[i]) }
+                        } else if item == 2 {
+                            for i in 0..<take { tok[o + i] = Int32(values.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) }
+                        } else {
+                            for i in 0..<take { tok[o + i] = Int32(truncatingIfNeeded: values.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian) }
+                        }
+                        for i in 0..<take {
+                            guard tok[o + i] >= 0, Int(tok[o + i]) < info.vocabSize else {
+                                throw ShardsError("shard \(view.index), sample \(view.firstSample + row.ref.local): token id \(tok[o + i]) at position \(i) is outside the vocabulary (\(info.vocabSize))", path: view.path)
+                            }
+                        }
+                        for i in take..<len { tok[o + i] = pad }
+                        for i in 0..<len { att[o + i] = i < take ? 1 : 0 }
+                        b.tokenCount += take
+                        if let rc = rankColumn[row.ref.source] {
+                            let (rv, rn, _) = try view.array(row.ref.local, column: rc)
+                            guard rn == n else {
+                                throw ShardsError("shard \(view.index), sample \(view.firstSample + row.ref.local): pmi_rank has \(rn) values for \(n) tokens", path: view.path)
+                            }
+                            for i in 0..<take { rk[o + i] = rv.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian }
+                            for i in take..<len { rk[o + i] = UInt16.max }
+                        }
+                        b.source[r] = Int32(row.ref.source)
+                        b.sample[r] = view.firstSample + row.ref.local
+                        b.orderPosition[r] = row.position
+                    }
+                }
+            }
+        }
+        let t1 = MonotonicClock.now()
+        decodeNanos.add(Int((t1 - t0) * 1e9), ordering: .relaxed)
+        mask(b, as: strategy(forBatch: index))
+        maskNanos.add(Int((MonotonicClock.now() - t1) * 1e9), ordering: .relaxed)
+    }
+
+    /// Masks every row of `b` with `strategy`, each from its own generator.
+    func mask(_ b: Batch, as strategy: MaskingStrategy) {
+        var masker = maskers.withLock { $0.popLast() }!
+        defer { maskers.withLock { $0.append(masker) } }
+        b.strategy = strategy
+        let len = length
+        b.tokens.withUnsafeMutableBufferPointer { tok in
+        b.ranks.withUnsafeMutableBufferPointer { rk in
+        b.attention.withUnsafeMutableBufferPointer { att in
+        b.ids.withUnsafeMutableBufferPointer { ids in
+        b.labels.withUnsafeMutableBufferPointer { lab in
+        b.positions.withUnsafeMutableBufferPointer { pos in
+        b.visibleIndex.withUnsafeMutableBufferPointer { vis in
+        b.maskedIndex.withUnsafeMutableBufferPointer { msk in
+            for r in 0..<b.rows {
+                let o = r * len
+                var row = Masker.Row(tokens: tok.baseAddress! + o, ranks: rk.baseAddress! + o, attention: att.baseAddress! + o,
+                                     ids: ids.baseAddress! + o, labels: lab.baseAddress! + o, positions: pos.baseAddress! + o,
+                                     visibleIndex: vis.baseAddress! + o, maskedIndex: msk.baseAddress! + o)
+                var g = rowRNG(epoch: b.epoch, position: b.orderPosition[r])
+                masker.apply(strategy, to: &row, rng: &g)
+                b.visibleCount[r] = row.visibleCount
+                b.maskedCount[r] = row.maskedCount
+            }
+        }}}}}}}}
+    }
+
+    /// Masks a batch again on the consumer thread (CM-GEMS batches built before the switch). Attention is
+    /// rebuilt from the tokens first, as `mae` repacks it (CM-GEMS never uses `mae`).
+    func remask(_ b: Batch, as strategy: MaskingStrategy) {
+        mask(b, as: strategy)
+    }
+}

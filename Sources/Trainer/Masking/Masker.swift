@@ -1,0 +1,205 @@
+import Basics
+
+/// Applies a masking strategy to one row of a batch in place. The row's `tokens` (unmasked ids, padded),
+/// `attention` and, for the PMI strategies, `ranks` are filled; the masker writes `ids`, `labels`,
+/// `positions` and the index sets. Every random draw comes from the row's own generator, seeded from
+/// (seed, epoch, position in the epoch's order), so the result never depends on which worker ran it.
+/// A masker owns scratch buffers of one row; give each worker its own.
+public struct Masker: Sendable {
+    public let settings: MaskingSettings
+    public let vocabSize: Int
+    public let maskID: Int32
+    public let padID: Int32
+    /// `special[id]`: never selected for masking (pad, unk, cls, sep, mask and other specials).
+    let special: [Bool]
+    let length: Int
+    var selected: [Bool]
+    var order: [Int32]
+    var centres: [Int32]
+
+    public init(settings: MaskingSettings, vocabSize: Int, maskID: Int, padID: Int, specialIDs: [Int], length: Int) {
+        self.settings = settings
+        self.vocabSize = vocabSize
+        self.maskID = Int32(maskID)
+        self.padID = Int32(padID)
+        var s = [Bool](repeating: false, count: vocabSize)
+        for i in specialIDs where i >= 0 && i < vocabSize { s[i] = true }
+        special = s
+        self.length = length
+        selected = Array(repeating: false, count: length)
+        order = Array(repeating: 0, count: length)
+        centres = Array(repeating: 0, count: length)
+    }
+
+    /// Views of one row's arrays.
+    public struct Row {
+        public var tokens: UnsafeMutablePointer<Int32>
+        public var ranks: UnsafeMutablePointer<UInt16>
+        public var attention: UnsafeMutablePointer<UInt8>
+        public var ids: UnsafeMutablePointer<Int32>
+        public var labels: UnsafeMutablePointer<Int32>
+        public var positions: UnsafeMutablePointer<Int32>
+        public var visibleIndex: UnsafeMutablePointer<Int32>
+        public var maskedIndex: UnsafeMutablePointer<Int32>
+        public var visibleCount: Int32 = 0
+        public var maskedCount: Int32 = 0
+    }
+
+    @inline(__always)
+    func eligible(_ r: Row, _ i: Int) -> Bool { r.attention[i] != 0 && !special[Int(r.tokens[i])] }
+
+    /// Applies `strategy` (one of the per-row strategies: not `cm-step` or `cm-gems`, which pick one of
+    /// these per batch).
+    public mutating func apply(_ strategy: MaskingStrategy, to r: inout Row, rng: inout SplitMix64) {
+        for i in 0..<length {
+            r.ids[i] = r.tokens[i]; r.labels[i] = -100; r.positions[i] = Int32(i); selected[i] = false
+        }
+        r.visibleCount = 0; r.maskedCount = 0
+        // The real-token range [lo, hi]: spans are clipped to it (A.4).
+        var lo = -1, hi = -1
+        for i in 0..<length where eligible(r, i) { if lo < 0 { lo = i }; hi = i }
+        guard lo >= 0 else { return }
+        switch strategy {
+        case .bert:
+            for i in lo...hi where eligible(r, i) && rng.unit() < settings.bertRate { selected[i] = true }
+            corrupt(&r, rng: &rng)
+        case .kspan:
+            for c in lo...hi where eligible(r, c) && rng.unit() < settings.kspanRate { span(c - 2, c + 3, lo, hi) }
+            corrupt(&r, rng: &rng)
+        case .genemask:
+            genemask(&r, lo, hi, rng: &rng)
+            corrupt(&r, rng: &rng)
+        case .globalPMI:
+            globalPMI(&r, lo, hi, rng: &rng)
+            corrupt(&r, rng: &rng)
+        case .hadGroup:
+            hadGroups(&r, rng: &rng)
+        case .mae:
+            mae(&r, rng: &rng)
+        case .cmStep, .cmGems:
+            preconditionFailure("\(strategy) chooses a per-row strategy per batch; apply that one")
+        }
+    }
+
+    /// Marks the eligible positions of [a, b] clipped to [lo, hi].
+    @inline(__always)
+    mutating func span(_ a: Int, _ b: Int, _ lo: Int, _ hi: Int) {
+        let s = max(a, lo), e = min(b, hi)
+        if s <= e { for i in s...e { selected[i] = true } }
+    }
+
+    /// 80% [MASK], 10% a random id from the whole vocabulary (as Hugging Face's collator and the seed code
+    /// do, A.5), 10% kept; never a special or padding position.
+    mutating func corrupt(_ r: inout Row, rng: inout SplitMix64) {
+        let keepAbove = settings.maskFraction + settings.randomFraction
+        for i in 0..<length where selected[i] {
+            guard eligible(r, i) else { selected[i] = false; continue }
+            r.labels[i] = r.tokens[i]
+            let u = rng.unit()
+            if u < settings.maskFraction { r.ids[i] = maskID }
+            else if u < keepAbove { r.ids[i] = Int32(rng.below(UInt64(vocabSize))) }
+        }
+    }
+
+    /// GeneMask (A.4.2), sort-then-cut (defect A.7.2 fixed), ranks of the k-mer at each position (A.7.1).
+    mutating func genemask(_ r: inout Row, _ lo: Int, _ hi: Int, rng: inout SplitMix64) {
+        var n = 0
+        for c in lo...hi where eligible(r, c) && rng.unit() < settings.genemaskRate { centres[n] = Int32(c); n += 1 }
+        guard n > 0 else { return }
+        // p(c): the position of the best (lowest) rank in c-2...c+3, the centre itself on a tie.
+        for k in 0..<n {
+            let c = Int(centres[k])
+            span(c - 2, c + 3, lo, hi)
+            var best = c, bestRank = r.ranks[c]
+            for i in max(c - 2, lo)...min(c + 3, hi) where r.ranks[i] < bestRank { best = i; bestRank = r.ranks[i] }
+            order[k] = Int32(best)
+        }
+        let h = (n + 1) / 2
+        var chosen = n
+        if h >= 5 {
+            // Sort the centres by rank(p(c)), then position, and keep the better half.
+            var idx = Array(0..<n)
+            idx.sort { a, b in
+                let ra = r.ranks[Int(order[a])], rb = r.ranks[Int(order[b])]
+                return ra != rb ? ra < rb : centres[a] < centres[b]
+            }
+            let picked = idx[0..<h].map { order[$0] }
+            for k in 0..<h { order[k] = picked[k] }
+            chosen = h
+        }
+        for k in 0..<chosen { let p = Int(order[k]); span(p - 5, p + 5, lo, hi) }
+    }
+
+    /// Global-PMI (A.4.3): k ~ Binomial(E, q) by counting Bernoulli draws; the k best (rank, position)
+    /// positions are centres of +-5 spans.
+    mutating func globalPMI(_ r: inout Row, _ lo: Int, _ hi: Int, rng: inout SplitMix64) {
+        var e = 0, k = 0
+        for i in lo...hi where eligible(r, i) {
+            order[e] = Int32(i); e += 1
+            if rng.unit() < settings.globalPMIRate { k += 1 }
+        }
+        guard k > 0 else { return }
+        order.withUnsafeMutableBufferPointer { o in
+            let ranks = r.ranks
+            o[0..<e].sort { a, b in ranks[Int(a)] != ranks[Int(b)] ? ranks[Int(a)] < ranks[Int(b)] : a < b }
+        }
+        for j in 0..<k { let p = Int(order[j]); span(p - 5, p + 5, lo, hi) }
+    }
+
+    /// HAD grouping (C.2): the window's positions cut into non-overlapping groups of `groupSize` bases
+    /// from position 0; each group is masked whole with probability `groupRate`. Masked bases become
+    /// [MASK] (the paper's corruption split is unknown). Fills the visible and masked index sets.
+    mutating func hadGroups(_ r: inout Row, rng: inout SplitMix64) {
+        let g = max(1, settings.groupSize)
+        var start = 0
+        while start < length {
+            let take = rng.unit() < settings.groupRate
+            for i in start..<min(start + g, length) where take && eligible(r, i) { selected[i] = true }
+            start += g
+        }
+        for i in 0..<length where r.attention[i] != 0 {
+            if selected[i] {
+                r.labels[i] = r.tokens[i]; r.ids[i] = maskID
+                r.maskedIndex[Int(r.maskedCount)] = Int32(i); r.maskedCount += 1
+            } else {
+                r.visibleIndex[Int(r.visibleCount)] = Int32(i); r.visibleCount += 1
+            }
+        }
+    }
+
+    /// BarcodeMAE (D.2): exactly round(rate * E) of the E eligible tokens are hidden (chosen by a partial
+    /// Fisher-Yates shuffle); the visible ones (including [UNK]) are packed left in `ids` with their
+    /// original positions, the rest of the row is padding. `labels` keep the original layout.
+    mutating func mae(_ r: inout Row, rng: inout SplitMix64) {
+        var e = 0
+        for i in 0..<length where eligible(r, i) { order[e] = Int32(i); e += 1 }
+        let hide = Int((settings.maeRate * Double(e)).rounded())
+        for j in 0..<hide {
+            let k = j + Int(rng.below(UInt64(e - j)))
+            order.swapAt(j, k)
+            selected[Int(order[j])] = true
+        }
+        var v = 0
+        for i in 0..<length where r.attention[i] != 0 {
+            if selected[i] {
+                r.labels[i] = r.tokens[i]
+                r.maskedIndex[Int(r.maskedCount)] = Int32(i); r.maskedCount += 1
+            } else {
+                r.visibleIndex[v] = Int32(i); v += 1
+            }
+        }
+        r.visibleCount = Int32(v)
+        for j in 0..<length {
+            if j < v { r.ids[j] = r.tokens[Int(r.visibleIndex[j])]; r.positions[j] = r.visibleIndex[j] }
+            else { r.ids[j] = padID; r.positions[j] = 0 }
+        }
+        // The packed row's attention: the first v columns.
+        for j in 0..<length { r.attention[j] = j < v ? 1 : 0 }
+    }
+}
+
+extension SplitMix64 {
+    /// A uniform double in [0, 1) with 53 bits.
+    @inline(__always)
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+}
