@@ -123,7 +123,8 @@ def stages(r):
         return "-"
     return ", ".join(f"{k} {float(v):.2f}" for k, v in s.items())
 print(f"batch size {sys.argv[4]}; train split: {sizes['big']} windows (big), {sizes['small']} (small); "
-      "peak RSS as each loader reports it (python: max of its own and its largest worker's)")
+      "peak RSS as each loader reports it (python: max of its own and its largest worker's; "
+      "/usr/bin/time's where a loader reports none)")
 print()
 print("| implementation | workers/depth | dataset (train windows) | windows/s | Mtokens/s | peak RSS MiB "
       "| stall fraction | stage busy s | vs faster python |")

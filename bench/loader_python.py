@@ -186,6 +186,9 @@ finally:
     # Stop streaming's download/decompress threads in this process (with --workers 0 and --batches
     # they may still be decompressing a shard into the folder about to be removed), drop the dataset so
     # its shared memory is unlinked, then sweep whatever a crash left behind.
+    it = globals().get("it")
+    if it is not None and hasattr(it, "_shutdown_workers"):  # interrupted: join the workers first
+        it._shutdown_workers()
     it = None
     ds = globals().get("dataset")
     if ds is not None:

@@ -16,6 +16,7 @@ public struct Masker: Sendable {
     var selected: [Bool]
     var order: [Int32]
     var centres: [Int32]
+    var scratch: [Int32]
 
     public init(settings: MaskingSettings, vocabSize: Int, maskID: Int, padID: Int, specialIDs: [Int], length: Int) {
         self.settings = settings
@@ -29,6 +30,7 @@ public struct Masker: Sendable {
         selected = Array(repeating: false, count: length)
         order = Array(repeating: 0, count: length)
         centres = Array(repeating: 0, count: length)
+        scratch = Array(repeating: 0, count: length)
     }
 
     /// Views of one row's arrays.
@@ -101,49 +103,63 @@ public struct Masker: Sendable {
         }
     }
 
-    /// GeneMask (A.4.2), sort-then-cut (defect A.7.2 fixed), ranks of the k-mer at each position (A.7.1).
+    /// GeneMask (A.4.2): centres drawn with rate q, then ``genemaskSpans``.
     mutating func genemask(_ r: inout Row, _ lo: Int, _ hi: Int, rng: inout SplitMix64) {
         var n = 0
         for c in lo...hi where eligible(r, c) && rng.unit() < settings.genemaskRate { centres[n] = Int32(c); n += 1 }
+        genemaskSpans(centres: n, ranks: r.ranks, lo: lo, hi: hi)
+    }
+
+    /// GeneMask's geometry for the first `n` entries of `centres` (ascending positions): each centre masks
+    /// c-2...c+3; p(c) is the position of the lowest rank in that window (the centre itself on a tie, then
+    /// the leftmost); when h = ceil(n/2) >= 5 the centres are sorted by (rank(p(c)), c) and the first h
+    /// kept (sort-then-cut, fixing CM-GEMS's cut-then-sort, defect A.7.2), else all are kept; each kept
+    /// centre also masks p-5...p+5. Ranks are of the k-mer at each position (defect A.7.1 fixed).
+    mutating func genemaskSpans(centres n: Int, ranks: UnsafePointer<UInt16>, lo: Int, hi: Int) {
         guard n > 0 else { return }
-        // p(c): the position of the best (lowest) rank in c-2...c+3, the centre itself on a tie.
         for k in 0..<n {
             let c = Int(centres[k])
             span(c - 2, c + 3, lo, hi)
-            var best = c, bestRank = r.ranks[c]
-            for i in max(c - 2, lo)...min(c + 3, hi) where r.ranks[i] < bestRank { best = i; bestRank = r.ranks[i] }
+            var best = c, bestRank = ranks[c]
+            for i in max(c - 2, lo)...min(c + 3, hi) where ranks[i] < bestRank { best = i; bestRank = ranks[i] }
             order[k] = Int32(best)
         }
         let h = (n + 1) / 2
         var chosen = n
         if h >= 5 {
-            // Sort the centres by rank(p(c)), then position, and keep the better half.
-            var idx = Array(0..<n)
-            idx.sort { a, b in
-                let ra = r.ranks[Int(order[a])], rb = r.ranks[Int(order[b])]
-                return ra != rb ? ra < rb : centres[a] < centres[b]
+            // Sort (p(c), c) pairs by rank of p(c), then by centre: order[] holds p(c), centres[] holds c.
+            let cs = centres, ps = order
+            for k in 0..<n { scratch[k] = Int32(k) }
+            scratch.withUnsafeMutableBufferPointer { idx in
+                idx[0..<n].sort { a, b in
+                    let ra = ranks[Int(ps[Int(a)])], rb = ranks[Int(ps[Int(b)])]
+                    return ra != rb ? ra < rb : cs[Int(a)] < cs[Int(b)]
+                }
             }
-            let picked = idx[0..<h].map { order[$0] }
-            for k in 0..<h { order[k] = picked[k] }
+            for k in 0..<h { order[k] = ps[Int(scratch[k])] }
             chosen = h
         }
         for k in 0..<chosen { let p = Int(order[k]); span(p - 5, p + 5, lo, hi) }
     }
 
-    /// Global-PMI (A.4.3): k ~ Binomial(E, q) by counting Bernoulli draws; the k best (rank, position)
-    /// positions are centres of +-5 spans.
+    /// Global-PMI (A.4.3): k counts Bernoulli(q) successes over the E real positions (only the count is
+    /// used), then ``globalPMISpans``.
     mutating func globalPMI(_ r: inout Row, _ lo: Int, _ hi: Int, rng: inout SplitMix64) {
-        var e = 0, k = 0
-        for i in lo...hi where eligible(r, i) {
-            order[e] = Int32(i); e += 1
-            if rng.unit() < settings.globalPMIRate { k += 1 }
-        }
+        var k = 0
+        for i in lo...hi where eligible(r, i) && rng.unit() < settings.globalPMIRate { k += 1 }
+        globalPMISpans(k: k, row: r, lo: lo, hi: hi)
+    }
+
+    /// The k eligible positions with the lowest (rank, position) are centres of p-5...p+5 spans.
+    mutating func globalPMISpans(k: Int, row r: Row, lo: Int, hi: Int) {
         guard k > 0 else { return }
+        var e = 0
+        for i in lo...hi where eligible(r, i) { order[e] = Int32(i); e += 1 }
+        let ranks = r.ranks
         order.withUnsafeMutableBufferPointer { o in
-            let ranks = r.ranks
             o[0..<e].sort { a, b in ranks[Int(a)] != ranks[Int(b)] ? ranks[Int(a)] < ranks[Int(b)] : a < b }
         }
-        for j in 0..<k { let p = Int(order[j]); span(p - 5, p + 5, lo, hi) }
+        for j in 0..<min(k, e) { let p = Int(order[j]); span(p - 5, p + 5, lo, hi) }
     }
 
     /// HAD grouping (C.2): the window's positions cut into non-overlapping groups of `groupSize` bases
