@@ -133,7 +133,10 @@ for r in rows:
     w = r.get("windows_per_s")
     ratio = f"{float(w) / fastest_py:.2f}x" if w is not None and fastest_py else "-"
     rss = r.get("peak_rss_mib", r.get("time_rss_mib"))
-    print(f"| {r['label']} | {r['setting']} | {r['dataset']} ({sizes[r['dataset']]}) "
+    setting = r["setting"]
+    if r.get("impl") != "python" and r.get("workers") is not None:
+        setting += f", {r['workers']} workers"  # the Swift loader's batch-building threads
+    print(f"| {r['label']} | {setting} | {r['dataset']} ({sizes[r['dataset']]}) "
           f"| {num(r, 'windows_per_s', '.0f')} | {mtok(r)} "
           f"| {'-' if rss is None else f'{float(rss):.0f}'} | {num(r, 'stall_fraction', '.3f')} "
           f"| {stages(r)} | {ratio} |")

@@ -66,7 +66,9 @@ public struct Masker: Sendable {
             for i in lo...hi where eligible(r, i) && rng.unit() < settings.bertRate { selected[i] = true }
             corrupt(&r, rng: &rng)
         case .kspan:
-            for c in lo...hi where eligible(r, c) && rng.unit() < settings.kspanRate { span(c - 2, c + 3, lo, hi) }
+            var n = 0
+            for c in lo...hi where eligible(r, c) && rng.unit() < settings.kspanRate { centres[n] = Int32(c); n += 1 }
+            kspanSpans(centres: n, lo: lo, hi: hi)
             corrupt(&r, rng: &rng)
         case .genemask:
             genemask(&r, lo, hi, rng: &rng)
@@ -83,7 +85,13 @@ public struct Masker: Sendable {
         }
     }
 
-    /// Marks the eligible positions of [a, b] clipped to [lo, hi].
+    /// DNABERT's span for overlapping 6-mers (A.4.1): offsets -2...+3 around each of the first `n` centres,
+    /// which hides one nucleotide completely.
+    mutating func kspanSpans(centres n: Int, lo: Int, hi: Int) {
+        for k in 0..<n { let c = Int(centres[k]); span(c - 2, c + 3, lo, hi) }
+    }
+
+    /// Marks the positions of [a, b] clipped to [lo, hi] (specials inside are dropped by `corrupt`).
     @inline(__always)
     mutating func span(_ a: Int, _ b: Int, _ lo: Int, _ hi: Int) {
         let s = max(a, lo), e = min(b, hi)
