@@ -32,7 +32,7 @@ struct Stream: ParsableCommand {
     var weights: String?
     @Option(help: "The split to read from run folders.")
     var split = "train"
-    @Option(help: "bert, kspan, genemask, global-pmi, cm-step, cm-gems, had-group, mae.")
+    @Option(help: "bert, kspan, genemask, global-pmi, cm-step, cm-gems, had-group, mae, findna.")
     var masking = "bert"
     @Option(help: "Batches to print (default 2), or to time with --bench (default: one epoch).")
     var batches: Int?
@@ -141,6 +141,22 @@ struct Stream: ParsableCommand {
                       + (b.strategy == .mae ? ", \(b.visibleCount[r]) visible tokens packed left" : ""))
                 let o = r * b.length
                 let n = min(width, b.length)
+                if b.strategy == .findna {
+                    // One-hot views as letters (argmax; '.' for an all-zero row, lowercase where masked).
+                    func letters(_ x: [Float], base: Int, mask: Bool) -> String {
+                        String((0..<n).map { i -> Character in
+                            let row = (0..<5).map { x[base + i * 5 + $0] }
+                            let best = row.indices.max { row[$0] < row[$1] }!
+                            let c: Character = row[best] < 0.5 ? "." : Array("ACGNT")[best]
+                            return mask && b.studentMask[o + i] == 1 ? Character(c.lowercased()) : c
+                        })
+                    }
+                    print("    teacher " + letters(b.teacher, base: r * b.viewRows * 5, mask: false))
+                    print("    student " + letters(b.student, base: r * b.viewRows * 5, mask: true)
+                          + (b.reverseComplemented[r] ? "   (reverse-complemented; targets too)" : ""))
+                    print("    target  " + letters(b.targets, base: r * b.length * 5, mask: false))
+                    continue
+                }
                 func name(_ id: Int32) -> String {
                     if id == Int32(loader.info.specialIDs.mask ?? -1) { return "#" }
                     return tokens.map { $0[Int(id)] } ?? String(id)

@@ -10,7 +10,7 @@ public struct UnsafeTransfer<V>: @unchecked Sendable {
 /// A fixed-capacity FIFO between two threads: `push` blocks while full, `pop` blocks while empty.
 /// This is the back-pressure primitive of the pipelines (no item is ever dropped).
 public final class BoundedQueue<T: Sendable>: Sendable {
-    private let items = Mutex<[T?]>([])
+    private let items = Locked<[T?]>([])
     private let filled: DispatchSemaphore
     private let free: DispatchSemaphore
 

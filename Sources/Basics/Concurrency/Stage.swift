@@ -14,7 +14,7 @@ public final class Stage: @unchecked Sendable {
     private let queue: DispatchQueue
     private let group = DispatchGroup()
     private let slots: DispatchSemaphore
-    private let failure = Mutex<(any Error)?>(nil)
+    private let failure = Locked<(any Error)?>(nil)
     private let busyNanos = Atomic<Int>(0)
     private let blockedNanos = Atomic<Int>(0)
 

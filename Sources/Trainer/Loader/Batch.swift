@@ -32,11 +32,20 @@ public final class Batch: @unchecked Sendable {
     public internal(set) var source: [Int32]
     public internal(set) var sample: [Int]
     public internal(set) var orderPosition: [Int]
+    /// FinDNA (empty otherwise): per row `viewRows` x 5 floats of the student and teacher views (channels
+    /// A, C, G, N, T; the last K rows are CLS), `length` x 5 target one-hots, the student's mask (1 =
+    /// selected) and whether the student was reverse-complemented (targets and mask follow it).
+    public internal(set) var viewRows = 0
+    public internal(set) var student: [Float] = []
+    public internal(set) var teacher: [Float] = []
+    public internal(set) var targets: [Float] = []
+    public internal(set) var studentMask: [UInt8] = []
+    public internal(set) var reverseComplemented: [Bool] = []
     /// Real (non-padding) tokens in the batch.
     public internal(set) var tokenCount = 0
     var slot = 0
 
-    init(capacity: Int, length: Int) {
+    init(capacity: Int, length: Int, viewRows: Int = 0) {
         self.capacity = capacity
         self.length = length
         let n = capacity * length
@@ -47,6 +56,13 @@ public final class Batch: @unchecked Sendable {
         visibleCount = Array(repeating: 0, count: capacity); maskedCount = Array(repeating: 0, count: capacity)
         source = Array(repeating: 0, count: capacity); sample = Array(repeating: 0, count: capacity)
         orderPosition = Array(repeating: 0, count: capacity)
+        if viewRows > 0 {
+            self.viewRows = viewRows
+            student = Array(repeating: 0, count: capacity * viewRows * 5); teacher = student
+            targets = Array(repeating: 0, count: capacity * length * 5)
+            studentMask = Array(repeating: 0, count: capacity * length)
+            reverseComplemented = Array(repeating: false, count: capacity)
+        }
     }
 
     /// Targets (labels != -100) in the first `rows` rows.

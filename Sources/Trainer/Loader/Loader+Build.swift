@@ -78,7 +78,9 @@ extension Loader {
 
     /// Masks every row of `b` with `strategy`, each from its own generator.
     func mask(_ b: Batch, as strategy: MaskingStrategy) {
-        var masker = maskers.withLock { $0.popLast() }!
+        if strategy == .findna { return findnaViews(b) }
+        // Workers plus the consumer (a CM-GEMS re-mask) may mask at once: a fresh one when the pool is empty.
+        var masker = maskers.withLock { $0.popLast() } ?? maskerTemplate
         defer { maskers.withLock { $0.append(masker) } }
         b.strategy = strategy
         let len = length
@@ -101,6 +103,28 @@ extension Loader {
                 b.maskedCount[r] = row.maskedCount
             }
         }}}}}}}}
+    }
+
+    /// FinDNA's float views of every row, each from its row's generator.
+    func findnaViews(_ b: Batch) {
+        var v = views.withLock { $0.popLast() } ?? viewsTemplate!
+        defer { views.withLock { $0.append(v) } }
+        b.strategy = .findna
+        let len = length, vr = b.viewRows
+        b.tokens.withUnsafeBufferPointer { tok in
+        b.student.withUnsafeMutableBufferPointer { st in
+        b.teacher.withUnsafeMutableBufferPointer { te in
+        b.targets.withUnsafeMutableBufferPointer { tg in
+        b.studentMask.withUnsafeMutableBufferPointer { mk in
+            for r in 0..<b.rows {
+                var g = rowRNG(epoch: b.epoch, position: b.orderPosition[r])
+                b.reverseComplemented[r] = v.build(tokens: tok.baseAddress! + r * len, student: st.baseAddress! + r * vr * 5,
+                                                   teacher: te.baseAddress! + r * vr * 5, targets: tg.baseAddress! + r * len * 5,
+                                                   mask: mk.baseAddress! + r * len, rng: &g)
+            }
+        }}}}}
+        // The token arrays keep the window as read, unmasked.
+        for i in 0..<(b.rows * len) { b.ids[i] = b.tokens[i]; b.labels[i] = -100; b.positions[i] = Int32(i % len) }
     }
 
     /// Masks a batch again on the consumer thread (CM-GEMS batches built before the switch). Attention is

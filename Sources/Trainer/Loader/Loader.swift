@@ -45,7 +45,10 @@ public final class Loader: @unchecked Sendable {
     let buildStage: Stage
     let slots: [Slot]
     let buffers = BufferPool()
-    let maskers: Mutex<[Masker]>
+    let maskers: Locked<[Masker]>
+    let views: Locked<[FinDNAViews]>
+    let maskerTemplate: Masker
+    let viewsTemplate: FinDNAViews?
     let cancelled = CancelFlag()
     let producerDone = DispatchSemaphore(value: 0)
     let producerExited = Atomic<Bool>(false)
@@ -53,7 +56,7 @@ public final class Loader: @unchecked Sendable {
     let maskNanos = Atomic<Int>(0)
     let loadsStarted = Atomic<Int>(0)
     /// CM-GEMS: the batch index from which Global-PMI applies (nil: not switched); set by the trainer.
-    let gemsHardFrom = Mutex<Int?>(nil)
+    let gemsHardFrom = Locked<Int?>(nil)
 
     // Consumer side (one thread).
     public private(set) var state: LoaderState
@@ -80,7 +83,7 @@ public final class Loader: @unchecked Sendable {
 
     /// Decompressed-shard buffers, recycled.
     final class BufferPool: Sendable {
-        let free = Mutex<[MDSShardBuffer]>([])
+        let free = Locked<[MDSShardBuffer]>([])
         func take() -> MDSShardBuffer { free.withLock { $0.popLast() } ?? MDSShardBuffer() }
         func put(_ b: MDSShardBuffer) { free.withLock { $0.append(b) } }
     }
@@ -169,11 +172,22 @@ public final class Loader: @unchecked Sendable {
         specialIDs = [s.pad, s.unk, s.cls, s.sep, s.mask].compactMap { $0 }
         let masker = Masker(settings: settings.maskingSettings, vocabSize: info.vocabSize, maskID: maskID,
                             padID: s.pad ?? 0, specialIDs: specialIDs, length: len)
-        maskers = Mutex(Array(repeating: masker, count: settings.workers))
+        maskers = Locked(Array(repeating: masker, count: settings.workers))
+        maskerTemplate = masker
+        var viewRows = 0
+        if m == .findna, let b = info.baseIDs {
+            let v = FinDNAViews(settings: settings.maskingSettings.findna, length: len, baseIDs: (b.a, b.c, b.g, b.t, b.n), vocabSize: info.vocabSize)
+            views = Locked(Array(repeating: v, count: settings.workers))
+            viewsTemplate = v
+            viewRows = v.viewRows
+        } else {
+            views = Locked([])
+            viewsTemplate = nil
+        }
         readStage = Stage(label: "genomeprep.loader.read", inFlight: 4)
         decompressStage = Stage(label: "genomeprep.loader.decompress", inFlight: settings.decompressWorkers, concurrent: true)
         buildStage = Stage(label: "genomeprep.loader.build", inFlight: settings.workers, concurrent: true)
-        slots = (0..<settings.depth).map { _ in Slot(batch: Batch(capacity: settings.batchSize, length: len)) }
+        slots = (0..<settings.depth).map { _ in Slot(batch: Batch(capacity: settings.batchSize, length: len, viewRows: viewRows)) }
         self.state = state ?? LoaderState(seed: settings.seed)
         let start = self.state
         spawnThread { [self] in

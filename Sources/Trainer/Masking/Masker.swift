@@ -80,8 +80,8 @@ public struct Masker: Sendable {
             hadGroups(&r, rng: &rng)
         case .mae:
             mae(&r, rng: &rng)
-        case .cmStep, .cmGems:
-            preconditionFailure("\(strategy) chooses a per-row strategy per batch; apply that one")
+        case .cmStep, .cmGems, .findna:
+            preconditionFailure("\(strategy) is not a per-row token masking (curricula pick one per batch; FinDNA builds float views)")
         }
     }
 

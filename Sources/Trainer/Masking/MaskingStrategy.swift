@@ -16,11 +16,14 @@ public enum MaskingStrategy: String, Sendable, CaseIterable {
     case hadGroup = "had-group"
     /// BarcodeMAE (D.2): 50% of eligible tokens hidden; visible tokens packed left with their positions.
     case mae
+    /// FinDNA (B.2-B.4): one-hot teacher and student views with augmentations and K = 10 CLS rows
+    /// (``FinDNAViews``), in the batch's `student`, `teacher`, `targets` and `studentMask`.
+    case findna
 
     /// Strategies that read the shards' `pmi_rank` column.
     public var needsPMIRank: Bool { [.genemask, .globalPMI, .cmStep, .cmGems].contains(self) }
     /// Strategies defined on single-nucleotide tokens.
-    public var needsBaseTokens: Bool { self == .hadGroup }
+    public var needsBaseTokens: Bool { self == .hadGroup || self == .findna }
 }
 
 /// Rates and sizes of the strategies; the defaults are the published ones (see each field).
@@ -45,6 +48,8 @@ public struct MaskingSettings: Sendable, Equatable {
     /// BarcodeMAE: a random start offset 0...maeMaxOffset tokens when the window holds that many more
     /// tokens than the sequence length (char tokens of longer windows; D.1).
     public var maeMaxOffset = 5
+    /// FinDNA's views (B.2-B.4).
+    public var findna = FinDNAViews.Settings()
     public init() {}
 }
 
