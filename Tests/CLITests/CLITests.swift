@@ -221,6 +221,35 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try gp("verify", dir.appendingPathComponent("crash/train").path).0, 0)
     }
 
+    /// `stream` shows masked batches, measures the loader as JSON, and refuses a strategy the shards
+    /// cannot serve with the folder and the reason.
+    func testStreamShowsBatchesAndBenchmarksTheLoader() throws {
+        let out = dir.appendingPathComponent("s").path
+        let cfg = dir.appendingPathComponent("s.json").path
+        try """
+        {"name": "s", "inputs": ["\(Self.root.path)/data/lambda_phage.fa.gz"], "windows": {"window": 200, "seed": 2, "val": 0.1},
+         "tokenizer": {"kind": "char"}, "shards": {"out": "\(out)", "sizeLimit": 5000}}
+        """.write(toFile: cfg, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try gp("run", "--quiet", cfg).0, 0)
+        let (s1, o1, e1) = try gp("stream", out, "--batches", "1", "--rows", "1", "--width", "50")
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertTrue(o1.hasPrefix("batch 0  epoch 0  bert  8 rows x 200 tokens"), o1)
+        let lines = o1.split(separator: "\n")
+        XCTAssertEqual(lines.count, 4, o1)
+        // Every ^ sits under a changed or kept target; [MASK] shows as #.
+        XCTAssertTrue(lines[2].contains("#") && lines[3].contains("^"), o1)
+        let (s2, o2, e2) = try gp("stream", out + "/train", "--bench", "--json", "--batches", "5", "--batch-size", "4")
+        XCTAssertEqual(s2, 0, e2)
+        let j = try JSONSerialization.jsonObject(with: Data(o2.utf8)) as! [String: Any]
+        XCTAssertEqual(j["windows"] as? Int, 20)
+        XCTAssertEqual(j["tokens"] as? Int, 4000)
+        XCTAssertNotNil((j["stages"] as? [String: Any])?["decompress"])
+        let (s3, _, e3) = try gp("stream", out, "--masking", "global-pmi")
+        XCTAssertEqual(s3, 1)
+        XCTAssertTrue(e3.contains(out + "/train") && e3.contains("pmi_rank"), e3)
+        XCTAssertNotEqual(try gp("stream", out, "--masking", "nonsense").0, 0)
+    }
+
     /// Progress: plain lines on stderr when it is not a terminal (here every check, by the environment
     /// override), with the percentage from the input's .fai, then the summary.
     func testRunPrintsProgressLinesAndASummary() throws {

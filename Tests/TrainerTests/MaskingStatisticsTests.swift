@@ -1,5 +1,6 @@
 import XCTest
 import Basics
+import Shards
 @testable import Trainer
 
 /// Rates and geometry over many real windows (lambda phage shards), each checked within about four
@@ -152,5 +153,26 @@ final class MaskingStatisticsTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(rows, 50)
+    }
+
+    /// BarcodeMAE's start offset: rows of 95 tokens out of 100-base windows start at 0...5, varying by row,
+    /// and hold the window's tokens from there (checked through the tools' reader).
+    func testMAEOffsetsStartRowsZeroToFiveIntoTheWindow() throws {
+        var s = Fixtures.settings(Fixtures.char, .mae, batch: 16)
+        s.epochs = 1
+        s.sequenceLength = 95
+        let l = try Loader(s)
+        let reader = try MDSReader(directory: Fixtures.char + "/train")
+        var offsets = Set<Int>()
+        while let b = try l.next() {
+            for r in 0..<b.rows {
+                guard case .u8(let w)? = try reader.sample(b.sample[r])["tokens"] else { return XCTFail("tokens") }
+                let row = (0..<95).map { UInt8(b.tokens[r * 95 + $0]) }
+                let o = (0...5).first { Array(w[$0..<($0 + 95)]) == row }
+                XCTAssertNotNil(o, "row is not the window from an offset 0...5")
+                if let o { offsets.insert(o) }
+            }
+        }
+        XCTAssertEqual(offsets, Set(0...5))
     }
 }

@@ -39,13 +39,13 @@ final class MaskingHandWorkedTests: XCTestCase {
     /// BERT at rate 1 with every target replaced: all real tokens become [MASK], never a special or pad.
     func testBERTNeverTouchesSpecialsOrPadding() {
         let row = RowBox(tokens: [2, 5, 6, 1, 7, 8, 3, 0, 0])
-        var m = charMasker(9) { $0.bertRate = 1; $0.maskFraction = 1; $0.randomFraction = 0 }
+        let m = charMasker(9) { $0.bertRate = 1; $0.maskFraction = 1; $0.randomFraction = 0 }
         var g = SplitMix64(seed: 1)
         row.with { m.apply(.bert, to: &$0, rng: &g) }
         XCTAssertEqual(row.ids, [2, 4, 4, 1, 4, 4, 3, 0, 0])
         XCTAssertEqual(row.labels, [-100, 5, 6, -100, 7, 8, -100, -100, -100])
         // All kept: labels set, ids unchanged.
-        var keep = charMasker(9) { $0.bertRate = 1; $0.maskFraction = 0; $0.randomFraction = 0 }
+        let keep = charMasker(9) { $0.bertRate = 1; $0.maskFraction = 0; $0.randomFraction = 0 }
         row.with { keep.apply(.bert, to: &$0, rng: &g) }
         XCTAssertEqual(row.ids, row.tokens)
         XCTAssertEqual(row.targets, [1, 2, 4, 5])
@@ -54,10 +54,10 @@ final class MaskingHandWorkedTests: XCTestCase {
     /// k-span: centres 1 and 10 of a 20-token row whose real tokens are 1...18 mask 1...4 and 8...13.
     func testKSpanGeometry() {
         let row = RowBox(tokens: [2] + Array(repeating: 5, count: 18) + [0])
-        var m = charMasker(20)
+        let m = charMasker(20)
         m.centres[0] = 1; m.centres[1] = 10
         m.kspanSpans(centres: 2, lo: 1, hi: 18)
-        XCTAssertEqual(m.selected.indices.filter { m.selected[$0] }, [1, 2, 3, 4, 8, 9, 10, 11, 12, 13])
+        XCTAssertEqual(m.selectedPositions, [1, 2, 3, 4, 8, 9, 10, 11, 12, 13])
     }
 
     /// GeneMask with two centres (h = 1 < 5: both widened): centre 5's best rank is at 7, so 2...12;
@@ -66,10 +66,10 @@ final class MaskingHandWorkedTests: XCTestCase {
         var ranks = [UInt16](repeating: 100, count: 30)
         ranks[7] = 3; ranks[20] = 50; ranks[22] = 50
         let row = RowBox(tokens: Array(repeating: 5, count: 30), ranks: ranks)
-        var m = charMasker(30)
+        let m = charMasker(30)
         m.centres[0] = 5; m.centres[1] = 20
         row.ranks.withUnsafeBufferPointer { m.genemaskSpans(centres: 2, ranks: $0.baseAddress!, lo: 0, hi: 29) }
-        XCTAssertEqual(m.selected.indices.filter { m.selected[$0] }, Array(2...12) + Array(15...25))
+        XCTAssertEqual(m.selectedPositions, Array(2...12) + Array(15...25))
     }
 
     /// Ten centres: h = 5 >= 5, so the five whose p(c) has the best ranks are widened (sort-then-cut,
@@ -80,14 +80,14 @@ final class MaskingHandWorkedTests: XCTestCase {
         var ranks = [UInt16](repeating: 1000, count: 200)
         for (c, r) in zip(centres, centreRanks) { ranks[c] = r }
         let row = RowBox(tokens: Array(repeating: 5, count: 200), ranks: ranks)
-        var m = charMasker(200)
+        let m = charMasker(200)
         for (k, c) in centres.enumerated() { m.centres[k] = Int32(c) }
         row.ranks.withUnsafeBufferPointer { m.genemaskSpans(centres: 10, ranks: $0.baseAddress!, lo: 0, hi: 199) }
         let widened: Set = [30, 50, 70, 90, 150]
         var want = Set<Int>()
         for c in centres { for i in (c - 2)...(c + 3) { want.insert(i) } }
         for c in widened { for i in (c - 5)...(c + 5) { want.insert(i) } }
-        XCTAssertEqual(Set(m.selected.indices.filter { m.selected[$0] }), want)
+        XCTAssertEqual(Set(m.selectedPositions), want)
     }
 
     /// Global-PMI with k = 3: the three lowest (rank, position) pairs are 40 (rank 1), then 10 and 70
@@ -98,9 +98,9 @@ final class MaskingHandWorkedTests: XCTestCase {
         var tokens = [Int32](repeating: 6, count: 80)
         tokens[0] = 2; tokens[1] = 2; tokens[2] = 2; tokens[78] = 0; tokens[79] = 0
         let row = RowBox(tokens: tokens, ranks: ranks)
-        var m = charMasker(80)
+        let m = charMasker(80)
         row.with { m.globalPMISpans(k: 3, row: $0, lo: 3, hi: 77) }
-        XCTAssertEqual(m.selected.indices.filter { m.selected[$0] }, Array(5...15) + Array(35...45) + Array(65...75))
+        XCTAssertEqual(m.selectedPositions, Array(5...15) + Array(35...45) + Array(65...75))
     }
 
     /// BarcodeMAE: exactly half of the 8 eligible tokens hidden; [UNK] stays visible; visible tokens packed
@@ -109,8 +109,8 @@ final class MaskingHandWorkedTests: XCTestCase {
         // Barcode vocabulary stand-in: [PAD]=0 [UNK]=1 [MASK]=4, k-mers from 5.
         let tokens: [Int32] = [10, 11, 1, 12, 13, 14, 15, 16, 17, 0, 0]
         let row = RowBox(tokens: tokens)
-        var m = charMasker(11) { $0.maeRate = 0.5 }
-        m = Masker(settings: m.settings, vocabSize: 20, maskID: 4, padID: 0, specialIDs: [0, 1, 4], length: 11)
+        let base = charMasker(11) { $0.maeRate = 0.5 }
+        let m = Masker(settings: base.settings, vocabSize: 20, maskID: 4, padID: 0, specialIDs: [0, 1, 4], length: 11)
         var g = SplitMix64(seed: 9)
         row.with { m.apply(.mae, to: &$0, rng: &g) }
         let hidden = row.targets
@@ -131,7 +131,7 @@ final class MaskingHandWorkedTests: XCTestCase {
         let tokens: [Int32] = Array(repeating: 5, count: 16) + [0, 0]
         for (rate, masked) in [(1.0, 16), (0.0, 0)] {
             let row = RowBox(tokens: tokens)
-            var m = charMasker(18) { $0.groupRate = rate }
+            let m = charMasker(18) { $0.groupRate = rate }
             var g = SplitMix64(seed: 2)
             row.with { m.apply(.hadGroup, to: &$0, rng: &g) }
             XCTAssertEqual(Int(row.maskedCount), masked)

@@ -32,6 +32,8 @@ public final class Batch: @unchecked Sendable {
     public internal(set) var source: [Int32]
     public internal(set) var sample: [Int]
     public internal(set) var orderPosition: [Int]
+    /// Rows whose every position is a real, non-special token.
+    var allEligible: [Bool]
     /// FinDNA (empty otherwise): per row `viewRows` x 5 floats of the student and teacher views (channels
     /// A, C, G, N, T; the last K rows are CLS), `length` x 5 target one-hots, the student's mask (1 =
     /// selected) and whether the student was reverse-complemented (targets and mask follow it).
@@ -56,6 +58,7 @@ public final class Batch: @unchecked Sendable {
         visibleCount = Array(repeating: 0, count: capacity); maskedCount = Array(repeating: 0, count: capacity)
         source = Array(repeating: 0, count: capacity); sample = Array(repeating: 0, count: capacity)
         orderPosition = Array(repeating: 0, count: capacity)
+        allEligible = Array(repeating: false, count: capacity)
         if viewRows > 0 {
             self.viewRows = viewRows
             student = Array(repeating: 0, count: capacity * viewRows * 5); teacher = student

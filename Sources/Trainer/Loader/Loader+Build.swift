@@ -32,6 +32,7 @@ extension Loader {
         b.index = index
         b.epoch = epoch
         b.tokenCount = 0
+        let maeOffsets = settings.masking == .mae && settings.maskingSettings.maeMaxOffset > 0
         try b.tokens.withUnsafeMutableBufferPointer { tok in
             try b.ranks.withUnsafeMutableBufferPointer { rk in
                 try b.attention.withUnsafeMutableBufferPointer { att in
@@ -40,27 +41,46 @@ extension Loader {
                         let (values, n, item) = try view.array(row.ref.local, column: tokenColumn[row.ref.source])
                         let take = min(n, len)
                         let o = r * len
-                        if item == 1 {
-                            for i in 0..<take { tok[o + i] = Int32(values[i]) }
-                        } else if item == 2 {
-                            for i in 0..<take { tok[o + i] = Int32(values.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) }
-                        } else {
-                            for i in 0..<take { tok[o + i] = Int32(truncatingIfNeeded: values.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian) }
+                        // BarcodeMAE's random start offset 0...5 (D.1), where the window holds that many more
+                        // tokens than a row (for character tokens it is BarcodeMAE's nucleotide offset).
+                        var start = 0
+                        if maeOffsets && n > len {
+                            var g = SplitMix64(seed: SplitMix64.mix(rowRNG(epoch: epoch, position: row.position).state ^ 0x4F46_4653_4554))
+                            start = Int(g.below(UInt64(min(settings.maskingSettings.maeMaxOffset, n - len) + 1)))
                         }
-                        for i in 0..<take {
-                            guard tok[o + i] >= 0, Int(tok[o + i]) < info.vocabSize else {
-                                throw ShardsError("shard \(view.index), sample \(view.firstSample + row.ref.local): token id \(tok[o + i]) at position \(i) is outside the vocabulary (\(info.vocabSize))", path: view.path)
+                        let dst = tok.baseAddress! + o
+                        if item == 1 {
+                            let src = values.baseAddress!.assumingMemoryBound(to: UInt8.self) + start
+                            for i in 0..<take { dst[i] = Int32(src[i]) }
+                        } else if item == 2 {
+                            for i in 0..<take { dst[i] = Int32(values.loadUnaligned(fromByteOffset: 2 &* (start &+ i), as: UInt16.self).littleEndian) }
+                        } else {
+                            for i in 0..<take { dst[i] = Int32(truncatingIfNeeded: values.loadUnaligned(fromByteOffset: 4 &* (start &+ i), as: UInt32.self).littleEndian) }
+                        }
+                        // Ids are checked against the vocabulary (u8 ids of a vocabulary of 256 or more cannot
+                        // be out of range); the branch-free max keeps the copy loop vectorised.
+                        var low = Int32.max
+                        for i in 0..<take { low = min(low, dst[i]) }
+                        if item > 1 || info.vocabSize < 256 {
+                            var top: Int32 = 0
+                            for i in 0..<take { top = max(top, dst[i]) }
+                            if low < 0 || Int(top) >= info.vocabSize {
+                                let i = (0..<take).first { tok[o + $0] < 0 || Int(tok[o + $0]) >= info.vocabSize }!
+                                throw ShardsError("shard \(view.index), sample \(view.firstSample + row.ref.local): token id \(tok[o + i]) at position \(start + i) is outside the vocabulary (\(info.vocabSize))", path: view.path)
                             }
                         }
-                        for i in take..<len { tok[o + i] = pad }
-                        for i in 0..<len { att[o + i] = i < take ? 1 : 0 }
+                        (tok.baseAddress! + o + take).update(repeating: pad, count: len - take)
+                        (att.baseAddress! + o).update(repeating: 1, count: take)
+                        (att.baseAddress! + o + take).update(repeating: 0, count: len - take)
+                        // Every position of the row is a real, non-special token: maskers skip their checks.
+                        b.allEligible[r] = take == len && Int(low) > maxSpecialBelow
                         b.tokenCount += take
                         if let rc = rankColumn[row.ref.source] {
                             let (rv, rn, _) = try view.array(row.ref.local, column: rc)
                             guard rn == n else {
                                 throw ShardsError("shard \(view.index), sample \(view.firstSample + row.ref.local): pmi_rank has \(rn) values for \(n) tokens", path: view.path)
                             }
-                            for i in 0..<take { rk[o + i] = rv.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian }
+                            for i in 0..<take { rk[o + i] = rv.loadUnaligned(fromByteOffset: 2 * (start + i), as: UInt16.self).littleEndian }
                             for i in take..<len { rk[o + i] = UInt16.max }
                         }
                         b.source[r] = Int32(row.ref.source)
@@ -80,7 +100,7 @@ extension Loader {
     func mask(_ b: Batch, as strategy: MaskingStrategy) {
         if strategy == .findna { return findnaViews(b) }
         // Workers plus the consumer (a CM-GEMS re-mask) may mask at once: a fresh one when the pool is empty.
-        var masker = maskers.withLock { $0.popLast() } ?? maskerTemplate
+        let masker = maskers.withLock { $0.popLast() } ?? maskerTemplate.copy()
         defer { maskers.withLock { $0.append(masker) } }
         b.strategy = strategy
         let len = length
@@ -97,6 +117,7 @@ extension Loader {
                 var row = Masker.Row(tokens: tok.baseAddress! + o, ranks: rk.baseAddress! + o, attention: att.baseAddress! + o,
                                      ids: ids.baseAddress! + o, labels: lab.baseAddress! + o, positions: pos.baseAddress! + o,
                                      visibleIndex: vis.baseAddress! + o, maskedIndex: msk.baseAddress! + o)
+                row.allEligible = b.allEligible[r]
                 var g = rowRNG(epoch: b.epoch, position: b.orderPosition[r])
                 masker.apply(strategy, to: &row, rng: &g)
                 b.visibleCount[r] = row.visibleCount

@@ -39,6 +39,9 @@ public final class Loader: @unchecked Sendable {
     let tokenColumn: [Int]
     let rankColumn: [Int?]
     let specialIDs: [Int]
+    /// When the specials are exactly the ids 0...k (char and DNABERT k-mer vocabularies), k: a row whose
+    /// smallest id is above it holds no special. Otherwise Int.max (rows are always checked).
+    let maxSpecialBelow: Int
 
     let readStage: Stage
     let decompressStage: Stage
@@ -170,9 +173,11 @@ public final class Loader: @unchecked Sendable {
         self.rankColumn = rankColumn
         let s = info.specialIDs
         specialIDs = [s.pad, s.unk, s.cls, s.sep, s.mask].compactMap { $0 }
+        let k = specialIDs.max() ?? -1
+        maxSpecialBelow = Set(specialIDs) == Set(0...max(k, 0)) && k >= 0 ? k : Int.max
         let masker = Masker(settings: settings.maskingSettings, vocabSize: info.vocabSize, maskID: maskID,
                             padID: s.pad ?? 0, specialIDs: specialIDs, length: len)
-        maskers = Locked(Array(repeating: masker, count: settings.workers))
+        maskers = Locked((0..<settings.workers).map { _ in masker.copy() })
         maskerTemplate = masker
         var viewRows = 0
         if m == .findna, let b = info.baseIDs {

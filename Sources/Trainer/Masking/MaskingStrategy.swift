@@ -45,8 +45,9 @@ public struct MaskingSettings: Sendable, Equatable {
     public var groupRate = 0.15
     /// BarcodeMAE: fraction of eligible tokens hidden (D.2).
     public var maeRate = 0.5
-    /// BarcodeMAE: a random start offset 0...maeMaxOffset tokens when the window holds that many more
-    /// tokens than the sequence length (char tokens of longer windows; D.1).
+    /// BarcodeMAE: a random start offset 0...maeMaxOffset tokens, per row and epoch, when the window holds
+    /// more tokens than the sequence length (D.1: with character tokens, windows of 666 bases read as rows
+    /// of 660; 6-mer shards would need the offset applied before tokenizing, which they do not hold).
     public var maeMaxOffset = 5
     /// FinDNA's views (B.2-B.4).
     public var findna = FinDNAViews.Settings()
