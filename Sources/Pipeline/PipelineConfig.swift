@@ -68,14 +68,20 @@ public struct PipelineConfig: Sendable {
             guard case .string(let s) = v else { throw bad(full, "a string") }
             return s
         }
-        func int(_ obj: JSONObject, _ k: String, _ full: String) throws -> Int? {
+        // Every number is range-checked here, before it sizes or seeds anything (a negative seed trapped,
+        // a window of 10^12 tried to allocate it).
+        func int(_ obj: JSONObject, _ k: String, _ full: String, _ range: ClosedRange<Int> = 0...Int.max) throws -> Int? {
             guard let v = obj[k] else { return nil }
             guard case .int(let i) = v else { throw bad(full, "an integer") }
+            guard range.contains(i) else { throw bad(full, "an integer in \(range.lowerBound)...\(range.upperBound) (got \(i))") }
             return i
         }
-        func num(_ obj: JSONObject, _ k: String, _ full: String) throws -> Double? {
+        func num(_ obj: JSONObject, _ k: String, _ full: String, _ range: ClosedRange<Double> = 0...1) throws -> Double? {
             guard let v = obj[k] else { return nil }
-            switch v { case .int(let i): return Double(i); case .double(let d): return d; default: throw bad(full, "a number") }
+            let d: Double
+            switch v { case .int(let i): d = Double(i); case .double(let x): d = x; default: throw bad(full, "a number") }
+            guard d.isFinite, range.contains(d) else { throw bad(full, "a number in \(range.lowerBound)...\(range.upperBound) (got \(d))") }
+            return d
         }
         func section(_ k: String) throws -> JSONObject? {
             guard let v = o[k] else { return nil }
@@ -94,18 +100,18 @@ public struct PipelineConfig: Sendable {
             guard v == 1 else { throw PipelineError("config version \(v) is not supported (this tool reads version 1)", path: path) }
         }
         if let w = try section("windows") {
-            c.window = try int(w, "window", "windows.window") ?? c.window
-            c.stride = try int(w, "stride", "windows.stride") ?? c.window
+            c.window = try int(w, "window", "windows.window", 1...PipelineConfig.maxWindow) ?? c.window
+            c.stride = try int(w, "stride", "windows.stride", 1...PipelineConfig.maxWindow) ?? c.window
             switch try str(w, "sampler", "windows.sampler") ?? "tiled" {
             case "tiled": c.sampler = .tiled(stride: c.stride)
             case "random":
-                guard let n = try int(w, "count", "windows.count"), n > 0 else { throw bad("windows.count", "a positive number of windows for the random sampler") }
+                guard let n = try int(w, "count", "windows.count", 1...PipelineConfig.maxWindows) else { throw bad("windows.count", "a positive number of windows for the random sampler") }
                 var perContig = false
                 if let v = w["perContig"] { guard case .bool(let b) = v else { throw bad("windows.perContig", "true or false") }; perContig = b }
                 c.sampler = .random(count: n, perContig: perContig)
             case "bed":
                 guard let bed = try str(w, "bed", "windows.bed") else { throw bad("windows.bed", "the BED file of the bed sampler") }
-                c.sampler = .bed(path: bed, jitter: try int(w, "jitter", "windows.jitter") ?? 0)
+                c.sampler = .bed(path: bed, jitter: try int(w, "jitter", "windows.jitter", 0...PipelineConfig.maxWindow) ?? 0)
             default: throw bad("windows.sampler", "tiled, random or bed")
             }
             for (key, used) in [("count", c.sampler.name == "random"), ("perContig", c.sampler.name == "random"),
@@ -122,25 +128,27 @@ public struct PipelineConfig: Sendable {
             c.seed = UInt64(try int(w, "seed", "windows.seed") ?? 0)
             c.val = try num(w, "val", "windows.val") ?? 0
             c.test = try num(w, "test", "windows.test") ?? 0
-            c.splitBlock = try int(w, "splitBlock", "windows.splitBlock") ?? c.splitBlock
+            guard c.val + c.test < 1 else { throw bad("windows.val + windows.test", "below 1 so that a train split remains (got \(c.val + c.test))") }
+            c.splitBlock = try int(w, "splitBlock", "windows.splitBlock", 1...(1 << 40)) ?? c.splitBlock
         }
         if let t = try section("tokenizer") {
             if let k = try str(t, "kind", "tokenizer.kind") {
                 guard let kind = TokenizerKind(rawValue: k) else { throw bad("tokenizer.kind", "char, kmer, nt-kmer, barcode-kmer or bpe") }
                 c.tokenizer = kind
             }
-            c.k = try int(t, "k", "tokenizer.k") ?? c.k
-            c.offset = try int(t, "offset", "tokenizer.offset") ?? 0
-            c.vocabSize = try int(t, "vocabSize", "tokenizer.vocabSize") ?? c.vocabSize
-            c.minFrequency = try int(t, "minFrequency", "tokenizer.minFrequency") ?? c.minFrequency
+            c.k = try int(t, "k", "tokenizer.k", 1...12) ?? c.k
+            c.offset = try int(t, "offset", "tokenizer.offset", 0...11) ?? 0
+            c.vocabSize = try int(t, "vocabSize", "tokenizer.vocabSize", 1...65_536) ?? c.vocabSize
+            c.minFrequency = try int(t, "minFrequency", "tokenizer.minFrequency", 0...Int.max) ?? c.minFrequency
         }
         if let p = try section("pmi") {
             guard c.tokenizer == .kmer else { throw PipelineError("'pmi' gives per-token ranks for overlapping k-mer tokens only (tokenizer.kind \"kmer\")", path: path) }
-            c.pmi = (try int(p, "maxK", "pmi.maxK") ?? 10, UInt64(try int(p, "minCount", "pmi.minCount") ?? 101))
+            guard c.k == 6 else { throw PipelineError("'pmi' ranks are for 6-mer tokens: set tokenizer.k to 6 (got \(c.k))", path: path) }
+            c.pmi = (try int(p, "maxK", "pmi.maxK", 1...14) ?? 10, UInt64(try int(p, "minCount", "pmi.minCount") ?? 101))
         }
-        c.sizeLimit = try int(sh, "sizeLimit", "shards.sizeLimit") ?? c.sizeLimit
+        c.sizeLimit = try int(sh, "sizeLimit", "shards.sizeLimit", 1024...(1 << 31)) ?? c.sizeLimit
         if let z = sh["zstdLevel"] {
-            if z == .null { c.zstdLevel = nil } else { c.zstdLevel = try int(sh, "zstdLevel", "shards.zstdLevel") }
+            if z == .null { c.zstdLevel = nil } else { c.zstdLevel = try int(sh, "zstdLevel", "shards.zstdLevel", -7...22) }
         }
         if let h = sh["hashes"] {
             guard case .array(let list) = h else { throw bad("shards.hashes", "a list such as [\"xxh3_64\", \"sha1\"]") }
@@ -160,6 +168,18 @@ public struct PipelineConfig: Sendable {
         // Relative paths are relative to the current directory, as on the command line.
         return c
     }
+}
+
+extension PipelineConfig {
+    /// A config's meaning as text: parsed and written back with sorted keys and fixed spacing, so that
+    /// re-indenting or reordering keys does not make it "another config". Nil when it does not parse.
+    static func canonical(_ text: String) -> String? {
+        (try? JSONValue.parse(Array(text.utf8)))?.renderPython()
+    }
+
+    /// The largest window or stride a config may ask for (1 Gbp), and the most random windows (2^31).
+    static let maxWindow = 1 << 30
+    static let maxWindows = 1 << 31
 }
 
 /// Levenshtein distance, for "did you mean" hints.

@@ -34,7 +34,7 @@ public enum PipelineMerge {
             }
             let p = try PipelinePart(parsing: ptext)
             guard name == "genomeprep.\(p.folder).json" else { throw PipelineError("file name does not match its part \(ptext)", path: path) }
-            if let config, config != cfg { throw PipelineError("part \(ptext) was made by a different config than \(provNames[0])", path: path) }
+            if let config, PipelineConfig.canonical(config) != PipelineConfig.canonical(cfg) { throw PipelineError("part \(ptext) was made by a different config than \(provNames[0])", path: path) }
             if let count, count != p.count { throw PipelineError("part \(ptext) belongs to a split into \(p.count) parts, not \(count)", path: path) }
             config = cfg; count = p.count
             provs[p.index] = o

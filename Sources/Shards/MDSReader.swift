@@ -95,6 +95,15 @@ public final class MDSReader {
         sampleCount = total
     }
 
+    /// Shard files whose index entry records no hash this tool computes (none, or only e.g. md5): `verify`
+    /// checks them by size and by decoding every sample, not by hash, and says so.
+    public var filesWithoutKnownHash: [String] {
+        shards.compactMap { s in
+            let (name, hashes) = s.zipName.map { ($0, s.zipHashes) } ?? (s.rawName, s.rawHashes)
+            return hashes.keys.contains { MDSHash(rawValue: $0) != nil } ? nil : name
+        }
+    }
+
     /// Limits on what an index may declare (a shard of 64 MiB is the default; MDS readers cap shards at
     /// 4 GiB by their u32 offsets).
     static let maxShardBytes = 1 << 32

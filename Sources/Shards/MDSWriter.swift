@@ -201,6 +201,11 @@ public final class MDSWriter {
             entry.add("raw_data", fileInfo(rawName, raw))
             entry.add("samples", .int(n))
             entry.add("zip_data", zstdLevel == nil ? .null : fileInfo(fileName, file))
+            // Adopted only when the journal the killed run wrote after this shard holds exactly this entry
+            // (sizes, hashes, sample count): a shard damaged or replaced since, or never journalled, is
+            // written again, and so is every shard after it.
+            guard let journal = try? Data(contentsOf: URL(fileURLWithPath: MDSWriter.journalPath(directory, fileName))),
+                  String(decoding: journal, as: UTF8.self) == JSONValue.object(entry).renderPython() else { break }
             stage.adopt(index: shardsClosed, entry: .object(entry))
             shardsClosed += 1
             adopted += n
@@ -221,7 +226,16 @@ public final class MDSWriter {
         index.add("shards", .array(shards))
         index.add("version", .int(2))
         try writeAtomically(Array(JSONValue.object(index).renderPython().utf8), to: directory + "/index.json")
+        // index.json now holds what the journal held.
+        for i in 0..<shardsClosed {
+            let rawName = "shard.\(String(i).leftPad(5)).mds"
+            unlink(MDSWriter.journalPath(directory, zstdLevel == nil ? rawName : rawName + ".zstd"))
+        }
     }
+
+    /// Where the journal entry of a finished shard file goes: `.NAME.done` beside it (a hidden file that
+    /// readers of the folder ignore; removed once index.json is written).
+    static func journalPath(_ directory: String, _ fileName: String) -> String { directory + "/." + fileName + ".done" }
 }
 
 /// The compress, hash and write stage behind an `MDSWriter`: a concurrent ``Stage``. The first failure (a full disk, say) is kept and thrown by the writer's next call, and
@@ -312,6 +326,9 @@ final class ShardStage: @unchecked Sendable {
                 try raw.withUnsafeBytes { try writeAtomically($0, to: directory + "/" + job.rawName) }
             }
             let done = entry
+            // The journal: the entry, written after the shard, is what a resumed run checks the file against.
+            try writeAtomically(Array(JSONValue.object(done).renderPython().utf8),
+                                to: MDSWriter.journalPath(directory, job.rawName + (zstdLevel == nil ? "" : ".zstd")))
             lock.sync { entries[job.index] = .object(done); freeZip.append(zip) }
         }
     }

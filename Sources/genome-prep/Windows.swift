@@ -145,6 +145,7 @@ struct Windows: ParsableCommand {
             try options.validate()
             let progress = quiet ? nil : ProgressBar("windows")
             if let progress { options.progress = { _, n in progress.update(done: n) } }
+            try FileIdentity.refuseOverwriting(output: output, inputs: options.inputs)
             let out = format == .none && output == "-" ? nil : try OutputFile(path: output)
             let summary: WindowsSummary
             do {

@@ -75,11 +75,14 @@ struct PMIStats: ParsableCommand {
                 say("\(checkTable): matches (\(t.ranked) ranked \(t.settings.rankN)-mers)\n")
                 return
             }
+            for p in inputs { try FileIdentity.requireRegularFile(p) }
             o.tsvPath = output + ".tsv"
             o.tablePath = output + ".rank\(rankN).bin"
+            try FileIdentity.refuseOverwriting(output: o.tsvPath!, inputs: inputs)
+            try FileIdentity.refuseOverwriting(output: o.tablePath!, inputs: inputs)
             let (_, report) = try PMIJob.run(o)
             if !quiet { say(report.render() + "wrote \(o.tsvPath!) and \(o.tablePath!)\n") }
-        } catch let e as GenomeIOError {
+        } catch let e as any GenomePrepError {
             say("pmi-stats: error: \(e)\n")
             throw ExitCode(1)
         }

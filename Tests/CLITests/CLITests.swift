@@ -154,7 +154,18 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try gp("tokenizer", "train", "--kind", "char", "-o", tok).0, 0)
         let (s1, out1, e1) = try gp("verify", ds)
         XCTAssertEqual(s1, 0, e1)
-        XCTAssertTrue(out1.contains("100 samples"), out1)
+        XCTAssertTrue(out1.contains("100 samples") && out1.contains("every hash and sample checked"), out1)
+        // An index whose hashes this tool cannot compute: verify says what it checked, never "every hash".
+        let md5 = dir.appendingPathComponent("md5").path
+        try FileManager.default.copyItem(atPath: ds, toPath: md5)
+        let index = try String(contentsOfFile: md5 + "/index.json", encoding: .utf8)
+        try index.replacingOccurrences(of: "\"xxh3_64\": ", with: "\"md5\": ").replacingOccurrences(of: "\"sha1\": ", with: "\"md4\": ")
+            .replacingOccurrences(of: "\"xxh3_64\"", with: "\"md5\"").replacingOccurrences(of: "\"sha1\"", with: "\"md4\"")
+            .write(toFile: md5 + "/index.json", atomically: true, encoding: .utf8)
+        let (s0, out0, e0) = try gp("verify", md5)
+        XCTAssertEqual(s0, 0, e0)
+        XCTAssertFalse(out0.contains("every hash"), out0)
+        XCTAssertTrue(out0.contains("have no sha1 or xxh3_64") && out0.contains("size and decoding only"), out0)
         let (s2, out2, _) = try gp("inspect", ds, "--tokenizer", tok, "--samples", "2")
         XCTAssertEqual(s2, 0)
         XCTAssertTrue(out2.contains("sample 1  contig=chr1  start=40  tokens=[40 ids]"), out2)
@@ -219,6 +230,35 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(e1.contains("resuming train"), e1)
         XCTAssertEqual(try digest("crash"), want)
         XCTAssertEqual(try gp("verify", dir.appendingPathComponent("crash/train").path).0, 0)
+    }
+
+    /// Inputs are never destroyed or silently half-read (issue 10): an output that is an input, the same
+    /// input twice, a pipe where a file is read twice, and outputs that cannot be created.
+    func testInputsAreProtected() throws {
+        let fa = dir.appendingPathComponent("x.fa").path
+        try FileManager.default.copyItem(atPath: Self.root.appendingPathComponent("data/lambda_phage.fa.gz").path, toPath: fa + ".gz")
+        XCTAssertEqual(try sh("zcat '\(fa).gz' > '\(fa)'").0, 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: fa))
+        let (s1, _, e1) = try gp("windows", fa, "-o", fa)
+        XCTAssertEqual(s1, 1)
+        XCTAssertTrue(e1.contains("the output is the input"), e1)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: fa)), before)
+        let (s2, _, e2) = try gp("windows", fa, dir.appendingPathComponent("./x.fa").path, "-o", dir.appendingPathComponent("w.fa").path)
+        XCTAssertEqual(s2, 1)
+        XCTAssertTrue(e2.contains("the same input is given twice"), e2)
+        let fifo = dir.appendingPathComponent("pipe.fa").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let (s3, _, e3) = try pmiStats(fifo, "-k", "6", "-o", dir.appendingPathComponent("p").path)
+        XCTAssertEqual(s3, 1)
+        XCTAssertTrue(e3.contains(fifo) && e3.contains("not a regular file"), e3)
+        for args in [["windows", fa, "-o", "/nonexistent/x.tsv"]] {
+            let (s, _, e) = try tool(binary(), args)
+            XCTAssertEqual(s, 1, e)
+            XCTAssertTrue(e.contains("/nonexistent/x.tsv: cannot create output"), e)
+        }
+        let (s4, _, e4) = try pmiStats(fa, "-k", "6", "-o", "/nonexistent/p")
+        XCTAssertEqual(s4, 1)
+        XCTAssertTrue(e4.contains("/nonexistent/p.tsv: cannot create output"), e4)
     }
 
     /// `stream` shows masked batches, measures the loader as JSON, and refuses a strategy the shards

@@ -63,6 +63,23 @@ final class RealGenomeTests: XCTestCase {
         }
     }
 
+    /// A .fai whose two equal-length records have swapped names is refused (it fetched the wrong record's
+    /// bases), naming the .fai line and both records (issue 10).
+    func testFaiWithSwappedNamesIsRefused() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fa = writeFasta(">one desc\nACGTACGTAC\nGG\n>two\nTTTTGGGGCC\nAA\n", in: dir)
+        XCTAssertEqual(try sh("samtools faidx '\(fa)'").0, 0)
+        XCTAssertNoThrow(try FaiIndex(path: fa))
+        let fai = try String(contentsOfFile: fa + ".fai", encoding: .utf8)
+        let lines = fai.split(separator: "\n").map(String.init)
+        let swapped = [lines[0].replacingOccurrences(of: "one\t", with: "two\t"), lines[1].replacingOccurrences(of: "two\t", with: "one\t")]
+        try (swapped.joined(separator: "\n") + "\n").write(toFile: fa + ".fai", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try FaiIndex(path: fa)) { e in
+            XCTAssertTrue("\(e)".contains(fa + ".fai:1") && "\(e)".contains("belongs to record 'one', not 'two'"), "\(e)")
+        }
+    }
+
     func testReverseComplementMatchesSamtoolsFaidxI() throws {
         // Random windows on both strands; the reverse ones must equal `samtools faidx -i`.
         var o = WindowsOptions(inputs: [dataFile("ecoli_K12_MG1655.fa.bgz")])

@@ -156,11 +156,59 @@ final class PipelineTests: XCTestCase {
         expect(charConfig.replacingOccurrences(of: "\"tokenizer\"", with: "\"tokeniser\""), ["unknown key 'tokeniser'"])
         expect(charConfig.replacingOccurrences(of: "lambda_phage.fa.gz", with: "missing.fa.gz"), ["missing.fa.gz", "missing or unreadable"])
         expect(charConfig.replacingOccurrences(of: "\"version\": 1", with: "\"version\": 9"), ["config version 9"])
+        // Numbers out of range are refused at load, naming the key, before any output exists (issue 10).
+        for (from, to, words) in [("\"seed\": 5", "\"seed\": -1", ["'windows.seed'", "got -1"]),
+                                  ("\"window\": 1000", "\"window\": 1000000000000", ["'windows.window'", "1...1073741824"]),
+                                  ("\"window\": 1000", "\"window\": 0", ["'windows.window'"]),
+                                  ("\"val\": 0.1", "\"val\": 0.95", ["windows.val + windows.test", "below 1"]),
+                                  ("\"sizeLimit\": 500000", "\"sizeLimit\": -3", ["'shards.sizeLimit'"])] {
+            expect(charConfig.replacingOccurrences(of: from, with: to), words, out: "bad-number")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("bad-number").path), "\(to) left an output folder")
+        }
+        expect(#"{"name": "p", "inputs": ["DATA/lambda_phage.fa.gz"], "tokenizer": {"kind": "kmer", "k": 6}, "pmi": {"minCount": -5}, "shards": {"out": "OUT"}}"#,
+               ["'pmi.minCount'", "got -5"], out: "bad-number")
         // A folder with another run's shards is refused and left as it was.
         _ = try PipelineRunner.run(try PipelineConfig.load(path: try config(charConfig, out: "shared")))
         let before = try String(contentsOfFile: dir.appendingPathComponent("shared/genomeprep.json").path, encoding: .utf8)
         expect(charConfig.replacingOccurrences(of: "\"seed\": 5", with: "\"seed\": 6"), ["different run"], out: "shared")
         XCTAssertEqual(try String(contentsOfFile: dir.appendingPathComponent("shared/genomeprep.json").path, encoding: .utf8), before)
+        // The same config re-indented and with its keys reordered is the same run (compared by meaning).
+        let reindented = charConfig.replacingOccurrences(of: ", ", with: ",\n      ").replacingOccurrences(of: "{\"version\": 1, \"name\": \"t\",", with: "{\"name\": \"t\", \"version\": 1,")
+        XCTAssertNoThrow(try PipelineRunner.run(try PipelineConfig.load(path: try config(reindented, out: "shared"))))
+        // A run stopped by a mistake before its first shard left only its own small files: the corrected
+        // config takes the folder over (issue 10).
+        let late = dir.appendingPathComponent("late")
+        try FileManager.default.createDirectory(at: late, withIntermediateDirectories: true)
+        try "{\"name\": \"mistake\"}".write(to: late.appendingPathComponent("genomeprep.run.json"), atomically: true, encoding: .utf8)
+        try "{}".write(to: late.appendingPathComponent("tokenizer.json"), atomically: true, encoding: .utf8)
+        let fixed = try PipelineConfig.load(path: try config(charConfig, out: "late"))
+        XCTAssertNoThrow(try PipelineRunner.run(fixed))
+        XCTAssertEqual(try String(contentsOfFile: late.appendingPathComponent("genomeprep.run.json").path, encoding: .utf8), fixed.text)
+    }
+
+    /// An interrupted run's folder is never resumed over inputs that changed since (the shards would mix
+    /// two genomes); with the inputs restored, the same command finishes it (issue 10).
+    func testResumeRefusesChangedInputs() throws {
+        let input = dir.appendingPathComponent("in.fa.gz").path
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent("data/lambda_phage.fa.gz").path, toPath: input)
+        let body = #"{"name": "r", "inputs": ["IN"], "windows": {"window": 500, "seed": 1}, "tokenizer": {"kind": "char"}, "shards": {"out": "OUT", "sizeLimit": 5000}}"#
+            .replacingOccurrences(of: "IN", with: input)
+        let c = try PipelineConfig.load(path: try config(body, out: "r"))
+        _ = try PipelineRunner.run(c)
+        let want = try String(contentsOfFile: c.out + "/train/index.json", encoding: .utf8)
+        // As if killed before the end: no index.json, no genomeprep.json.
+        for f in ["/train/index.json", "/genomeprep.json"] { try FileManager.default.removeItem(atPath: c.out + f) }
+        let saved = dir.appendingPathComponent("saved.fa.gz").path
+        try FileManager.default.moveItem(atPath: input, toPath: saved)
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent("data/saureus_N315.fa.gz").path, toPath: input)
+        XCTAssertThrowsError(try PipelineRunner.run(c)) { e in
+            XCTAssertTrue("\(e)".contains("inputs changed since the interrupted run"), "\(e)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: c.out + "/train/index.json"))
+        try FileManager.default.removeItem(atPath: input)
+        try FileManager.default.moveItem(atPath: saved, toPath: input)
+        _ = try PipelineRunner.run(c)
+        XCTAssertEqual(try String(contentsOfFile: c.out + "/train/index.json", encoding: .utf8), want)
     }
 
     /// (contig, start, strand, token bytes) of every sample of one split, sorted: a multiset to compare.
@@ -210,6 +258,15 @@ final class PipelineTests: XCTestCase {
         }
         XCTAssertThrowsError(try PipelinePart(parsing: "3/3"))
         XCTAssertThrowsError(try PipelinePart(parsing: "1-3"))
+        // Part 0 of another split count in the same folder is refused, finished or interrupted (issue 10:
+        // 0/2 then 0/3..2/3 merged 1400 duplicated and 1000 missing windows).
+        XCTAssertThrowsError(try PipelineRunner.run(c, part: try PipelinePart(parsing: "0/2"))) {
+            XCTAssertTrue("\($0)".contains("part 0/3") && "\($0)".contains("part 0/2"), "\($0)")
+        }
+        try FileManager.default.removeItem(atPath: c.out + "/genomeprep.part-00000.json")
+        XCTAssertThrowsError(try PipelineRunner.run(c, part: try PipelinePart(parsing: "0/2"))) {
+            XCTAssertTrue("\($0)".contains("holds part 0/3 output"), "\($0)")
+        }
     }
 
     /// The random and BED samplers in a pipeline: random windows hold the genome's bases at their

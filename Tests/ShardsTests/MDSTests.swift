@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import XCTest
 import Basics
 @testable import Shards
@@ -181,6 +182,42 @@ final class MDSTests: XCTestCase {
             }
         }
         XCTAssertTrue(MDSReader.isPlainRelativePath("part-00000/shard.00000.mds.zstd"))
+    }
+
+    /// Resume adopts a shard only when the journal the interrupted writer left after it matches the file:
+    /// a shard damaged since (or never journalled) is written again, with every shard after it, and the
+    /// result equals an uninterrupted run with no journal left behind (issue 10).
+    func testResumeAdoptsOnlyJournalledIntactShards() throws {
+        func sample(_ i: Int) -> [MDSValue] { [.u8(Array(repeating: UInt8(i % 250), count: 50)), .str("c"), .int64(Int64(i))] }
+        let whole = dir.appendingPathComponent("whole").path
+        let w0 = try MDSWriter(directory: whole, columns: columns, zstdLevel: 3, sizeLimit: 4_000)
+        for i in 0..<200 { try w0.write(sample(i)) }
+        try w0.finish()
+        let want = try String(contentsOfFile: whole + "/index.json", encoding: .utf8)
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: whole).contains { $0.hasSuffix(".done") })
+
+        for damage in ["none", "flip shard 1", "no journal for shard 1"] {
+            let d = dir.appendingPathComponent("resume-\(damage.count)").path
+            let w = try MDSWriter(directory: d, columns: columns, zstdLevel: 3, sizeLimit: 4_000)
+            for i in 0..<120 { try w.write(sample(i)) }
+            w.drain()   // killed: shards and journals on disk, no index.json
+            XCTAssertFalse(FileManager.default.fileExists(atPath: d + "/index.json"))
+            if damage == "flip shard 1" {
+                let url = URL(fileURLWithPath: d + "/shard.00001.mds.zstd")
+                var b = Array(try Data(contentsOf: url)); b[b.count / 2] ^= 1; try Data(b).write(to: url)
+            } else if damage == "no journal for shard 1" {
+                unlink(d + "/.shard.00001.mds.zstd.done")
+            }
+            let again = try MDSWriter(directory: d, columns: columns, zstdLevel: 3, sizeLimit: 4_000)
+            let adopted = try again.adoptExistingShards()
+            // 51 samples per shard (see testVerifyNamesTheDamagedShard...); 120 samples left shards 0 and 1 complete.
+            XCTAssertEqual(adopted, damage == "none" ? 102 : 51, damage)
+            for i in adopted..<200 { try again.write(sample(i)) }
+            try again.finish()
+            XCTAssertEqual(try String(contentsOfFile: d + "/index.json", encoding: .utf8), want, damage)
+            XCTAssertEqual(try MDSReader(directory: d).verify(), 200)
+            XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: d).contains { $0.hasSuffix(".done") }, damage)
+        }
     }
 
     func testBadValuesAreRefused() throws {

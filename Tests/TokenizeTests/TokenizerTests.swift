@@ -167,6 +167,9 @@ final class TokenizerTests: XCTestCase {
         expect(good.replacingOccurrences(of: "\"AAC\":6", with: "\"AAC\":5"), "model.vocab")   // hand-edited: duplicate id
         expect(good.replacingOccurrences(of: "\"AAC\":6", with: "\"AAC\":9999"), "model.vocab")
         expect("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"A\":0},\"merges\":[\"A C\"]}}", "model.merges")
+        // Vocabularies that would encode DNA to nothing (issue 10).
+        expect("{\"model\":{\"type\":\"BPE\",\"vocab\":{},\"merges\":[]}}", "model.vocab")
+        expect("{\"model\":{\"type\":\"BPE\",\"unk_token\":\"[UNK]\",\"vocab\":{\"A\":0,\"C\":1,\"G\":2,\"T\":3},\"merges\":[]}}", "model.unk_token")
         XCTAssertThrowsError(try KmerTokenizer(k: 7)) { e in XCTAssertTrue("\(e)".contains("'k'"), "\(e)") }
         XCTAssertThrowsError(try KmerTokenizer(k: 6, style: .barcode(offset: 6))) { e in XCTAssertTrue("\(e)".contains("offset"), "\(e)") }
         XCTAssertThrowsError(try CharTokenizer().decode([10])) { e in XCTAssertTrue("\(e)".contains("unknown token id 10"), "\(e)") }

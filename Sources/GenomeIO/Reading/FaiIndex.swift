@@ -116,6 +116,11 @@ public final class FaiIndex {
             if e.offset > 0, byte(at: e.offset - 1) != 0x0A {
                 throw fail("the byte before offset \(e.offset) is not the end of a header line")
             }
+            // The header line just before the sequence names this record (two equal-length records with
+            // their names swapped in the .fai fetched each other's bases).
+            if let name = headerName(before: e.offset, in: fp), name != e.name {
+                throw fail("the sequence at offset \(e.offset) belongs to record '\(name)', not '\(e.name)'")
+            }
             if e.length == 0 { continue }
             if let b = byte(at: e.offset), b == 0x3E || b == 0x0A {
                 throw fail("offset \(e.offset) is not the start of sequence data")
@@ -131,6 +136,33 @@ public final class FaiIndex {
                 throw fail("the sequence does not end after \(e.length) bases")
             }
         }
+    }
+
+    /// The name on the header line that ends right before `offset` (up to the first space or tab), or nil
+    /// when no header line is found within 64 KiB before it.
+    func headerName(before offset: Int, in fp: UnsafeMutablePointer<BGZF>) -> String? {
+        guard offset > 0 else { return nil }
+        // Most headers are short: look 256 bytes back first, then 64 KiB.
+        for back in [256, 65_536] {
+            if let n = headerName(before: offset, back: back, in: fp) { return n }
+            if offset <= back { break }
+        }
+        return nil
+    }
+
+    func headerName(before offset: Int, back: Int, in fp: UnsafeMutablePointer<BGZF>) -> String? {
+        let from = max(0, offset - back)
+        guard bgzf_useek(fp, off_t(from), SEEK_SET) >= 0 else { return nil }
+        var buf = [UInt8](repeating: 0, count: offset - from)
+        guard bgzf_read(fp, &buf, buf.count) == buf.count, buf.last == 0x0A else { return nil }
+        var end = buf.count - 1
+        if end > 0 && buf[end - 1] == 0x0D { end -= 1 }
+        var start = end
+        while start > 0 && buf[start - 1] != 0x0A { start -= 1 }
+        guard start < end, buf[start] == 0x3E, start > 0 || from == 0 else { return nil }
+        var nameEnd = start + 1
+        while nameEnd < end && buf[nameEnd] != 0x20 && buf[nameEnd] != 0x09 { nameEnd += 1 }
+        return String(decoding: buf[(start + 1)..<nameEnd], as: UTF8.self)
     }
 
     /// Raw ASCII bases of `[start, end)` on `contig` (0-based, half-open), as stored (case kept).

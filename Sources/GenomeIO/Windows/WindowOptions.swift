@@ -1,3 +1,5 @@
+import Basics
+
 /// How windows are placed.
 public enum SamplerSpec: Sendable, Equatable {
     /// Windows at 0, stride, 2*stride, ... that fit entirely in the contig.
@@ -59,6 +61,16 @@ public struct WindowsOptions {
 
     public func validate() throws {
         if inputs.isEmpty { throw GenomeIOError(.badArgument, "no input FASTA files given") }
+        // The same file twice (under any path) would write every window twice.
+        var seen: [FileIdentity: String] = [:]
+        for p in inputs {
+            guard let id = FileIdentity.of(p) else { continue }
+            if let first = seen[id] {
+                throw GenomeIOError(.badArgument, "the same input is given twice (\(first) and \(p)); every window would be written twice",
+                                    at: InputLocation(path: p))
+            }
+            seen[id] = p
+        }
         if window < 1 { throw GenomeIOError(.badArgument, "window length must be at least 1 (got \(window))") }
         if case .tiled(let s) = sampler, s < 1 {
             throw GenomeIOError(.badArgument, "stride must be at least 1 (got \(s))")

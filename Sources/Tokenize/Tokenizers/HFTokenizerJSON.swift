@@ -152,9 +152,19 @@ public enum HFTokenizerJSON {
             }
             var unk = "[UNK]"
             if case .string(let u)? = model["unk_token"] { unk = u }
+            let bpe: BPETokenizer
             do {
-                return try BPETokenizer(vocabulary: Vocabulary(tokens: toks, specials: specials), merges: merges, unkToken: unk)
+                bpe = try BPETokenizer(vocabulary: Vocabulary(tokens: toks, specials: specials), merges: merges, unkToken: unk)
             } catch var e as TokenizeError { e.path = path; throw e }
+            // A vocabulary with no base, or an unk token it lacks, encodes DNA to nothing (3000 bases gave
+            // 0 tokens): refused.
+            for base in ["A", "C", "G", "T"] where vocabObj[base] == nil {
+                throw TokenizeError("the vocabulary has no token '\(base)', so windows would encode to nothing", path: path, field: "model.vocab")
+            }
+            guard vocabObj[unk] != nil else {
+                throw TokenizeError("unk_token '\(unk)' is not in the vocabulary (N and unknown bases would vanish)", path: path, field: "model.unk_token")
+            }
+            return bpe
         case "WordLevel":
             // Recognise GenomePrep's own vocabularies.
             var candidates: [any Tokenizer] = [CharTokenizer()]
