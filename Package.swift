@@ -47,6 +47,8 @@ let package = Package(
         .executableTarget(name: "genome-prep",
                           dependencies: ["Basics", "GenomeIO", "Tokenize", "Shards", "Pipeline", "Trainer", argumentParser]),
         .executableTarget(name: "pmi-stats", dependencies: ["Basics", "GenomeIO", "Tokenize", argumentParser]),
+        // libFuzzer targets for the readers of untrusted files (bench/fuzz.sh; not run in CI).
+        .executableTarget(name: "gp-fuzz", dependencies: ["Basics", "GenomeIO", "Tokenize", "Shards", "Pipeline"]),
         // Tests: one target per module, the shared helpers (paths, subprocesses, temp folders) in TestSupport.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"]),

@@ -15,9 +15,9 @@ for s in ${SANITIZERS:-address thread}; do
   args=(--sanitize="$s" --scratch-path ".build-${s:0:1}san")
   [ -n "${FILTER:-}" ] && args+=(--filter "$FILTER")
   echo "== swift test ${args[*]}"
-  swift test "${args[@]}" >"$log" 2>&1
+  LSAN_OPTIONS="suppressions=$PWD/bench/lsan.supp:print_suppressions=0" swift test "${args[@]}" >"$log" 2>&1
   rc=$?
-  reports=$(grep -c -E "WARNING: (ThreadSanitizer|AddressSanitizer)|ERROR: AddressSanitizer" "$log")
+  reports=$(grep -c -E "WARNING: (ThreadSanitizer|AddressSanitizer)|ERROR: (AddressSanitizer|LeakSanitizer)" "$log")
   grep -E "Executed [0-9]+ tests" "$log" | tail -1
   if [ "$rc" != 0 ] || [ "$reports" != 0 ]; then
     echo "$s: exit $rc, $reports sanitizer reports"; grep -E -A 30 "WARNING: |ERROR: |error:" "$log" | head -120
