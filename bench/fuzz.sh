@@ -19,7 +19,7 @@ for t in ${TARGETS:-json config tokenizer index fasta bed fai}; do
   mkdir -p "$WORK/corpus-$t"
   seeds=Tests/FuzzCorpus/$t
   start=$(date +%s)
-  GP_FUZZ_TARGET=$t "$BIN" -detect_leaks=0 -max_total_time="${SECONDS_PER_TARGET:-600}" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+  ASAN_OPTIONS=detect_leaks=0 GP_FUZZ_TARGET=$t "$BIN" -detect_leaks=0 -max_total_time="${SECONDS_PER_TARGET:-600}" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="$WORK/crash-$t-" "$WORK/corpus-$t" $( [ -d "$seeds" ] && echo "$seeds" ) > "$WORK/$t.log" 2>&1
   rc=$?
   runs=$(grep -E "stat::number_of_executed_units" "$WORK/$t.log" | awk '{print $2}')
