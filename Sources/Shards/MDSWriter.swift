@@ -189,7 +189,9 @@ public final class MDSWriter {
             let raw: [UInt8]
             if zstdLevel != nil {
                 let size = file.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, file.count) }
-                guard size < UInt64.max - 1 else { break }
+                // A frame declaring more than a shard of these settings can hold is not ours (and is never
+                // allocated: a crafted frame declared 1 TiB).
+                guard size < UInt64.max - 1, size <= UInt64(2 * sizeLimit + (1 << 26)) else { break }
                 var r = [UInt8](repeating: 0, count: Int(size))
                 let n = r.withUnsafeMutableBytes { o in file.withUnsafeBytes { z in ZSTD_decompress(o.baseAddress, Int(size), z.baseAddress, file.count) } }
                 guard ZSTD_isError(n) == 0, n == Int(size) else { break }

@@ -220,6 +220,17 @@ final class MDSTests: XCTestCase {
         }
     }
 
+    /// A leftover shard whose zstd frame declares 1 TiB is not adopted (and nothing that size is allocated).
+    func testResumeIgnoresAFrameDeclaringATerabyte() throws {
+        // zstd frame header: magic, descriptor 0xE0 (single segment, 8-byte content size), size 2^40.
+        var frame: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0xE0]
+        withUnsafeBytes(of: UInt64(1 << 40).littleEndian) { frame.append(contentsOf: $0) }
+        frame += [1, 0, 0]
+        try Data(frame).write(to: dir.appendingPathComponent("shard.00000.mds.zstd"))
+        let w = try MDSWriter(directory: dir.path, columns: columns, zstdLevel: 3, sizeLimit: 4_000)
+        XCTAssertEqual(try w.adoptExistingShards(), 0)
+    }
+
     func testBadValuesAreRefused() throws {
         let w = try MDSWriter(directory: dir.path, columns: columns, zstdLevel: nil)
         XCTAssertThrowsError(try w.write([.u8([]), .str("c"), .int64(1)]))
