@@ -203,12 +203,46 @@ public final class MDSReader {
     public func verify() throws -> Int {
         for i in shards.indices {
             cached = nil
-            do { _ = try rawShard(i) } catch let e as ShardsError {
+            let raw: [UInt8]
+            do { raw = try rawShard(i) } catch let e as ShardsError {
                 throw ShardsError(e.message + "; " + damagedSamples(i), path: e.path, hint: e.hint)
             }
-            for j in 0..<shards[i].samples { _ = try decode(shard: i, local: j) }
+            try checkEntryAgainstShard(i, raw)
+            // A decompressed copy StreamingDataset left beside the .zstd is what it reads next time: it must
+            // be the same bytes.
+            let s = shards[i]
+            if s.zipName != nil, access(directory + "/" + s.rawName, F_OK) == 0 {
+                guard (try? readFile(s.rawName)) == raw else {
+                    throw ShardsError("shard \(i): the decompressed copy beside the .zstd differs from it (StreamingDataset would read the copy)",
+                                      path: directory + "/" + s.rawName, hint: "delete the copy; readers recreate it from the .zstd")
+                }
+            }
+            for j in 0..<s.samples { _ = try decode(shard: i, local: j) }
         }
         return sampleCount
+    }
+
+    /// The index entry's column names, encodings, sizes, compression, hashes, size limit, format and
+    /// version must equal the config block the shard itself carries (MDS writes it after the offsets), and
+    /// `column_sizes` must be the encodings' fixed sizes: a flipped bit in any of them is caught here.
+    func checkEntryAgainstShard(_ i: Int, _ raw: [UInt8]) throws {
+        let path = directory + "/" + (shards[i].zipName ?? shards[i].rawName)
+        func bad(_ why: String) -> ShardsError { ShardsError("shard \(i): index.json entry disagrees with the shard: \(why)", path: path) }
+        guard raw.count >= 8 else { throw bad("the shard has no header") }
+        let n = Int(raw.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian })
+        let start = 4 + 4 * (n + 1)
+        guard n == shards[i].samples, start <= raw.count else { throw bad("sample count \(n)") }
+        let first = Int(raw.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian })
+        guard first >= start, first <= raw.count, let config = try? JSONValue.parse(Array(raw[start..<first])),
+              case .object(let c) = config else { throw bad("its config block is not a JSON object") }
+        let entry = entries[i]
+        for key in ["column_encodings", "column_names", "column_sizes", "compression", "format", "hashes", "size_limit", "version"] {
+            guard entry[key] == c[key] else {
+                throw bad("'\(key)' is \(entry[key]?.render() ?? "missing") in index.json, \(c[key]?.render() ?? "missing") in the shard")
+            }
+        }
+        let sizes = shards[i].encodings.map { $0.fixedSize.map { JSONValue.int($0) } ?? .null }
+        guard entry["column_sizes"] == .array(sizes) else { throw bad("column_sizes do not match the column encodings") }
     }
 
     /// Which samples a damaged shard costs: the first one that no longer decodes from what is left of it,

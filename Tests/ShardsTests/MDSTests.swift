@@ -182,6 +182,21 @@ final class MDSTests: XCTestCase {
             }
         }
         XCTAssertTrue(MDSReader.isPlainRelativePath("part-00000/shard.00000.mds.zstd"))
+        // A flipped name, size or compression in the entry disagrees with the shard's own config block.
+        for (from, to) in [(#""tokens""#, #""tokenz""#), (#""zstd""#, #""zstd:9""#), (#""column_sizes": [null, 8, null]"#, #""column_sizes": [null, 4, null]"#)] {
+            try index.replacingOccurrences(of: from, with: to).write(to: indexURL, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try MDSReader(directory: dir.path).verify(), to) { e in
+                XCTAssertTrue("\(e)".contains("index.json entry disagrees with the shard"), "\(e)")
+            }
+        }
+        // StreamingDataset's decompressed copy beside the .zstd is checked when present.
+        try index.write(to: indexURL, atomically: true, encoding: .utf8)
+        let raw = try MDSReader(directory: dir.path).rawShard(0)
+        try Data(raw).write(to: dir.appendingPathComponent("shard.00000.mds"))
+        XCTAssertEqual(try MDSReader(directory: dir.path).verify(), 5)
+        var bad = raw; bad[bad.count - 1] ^= 1
+        try Data(bad).write(to: dir.appendingPathComponent("shard.00000.mds"))
+        XCTAssertThrowsError(try MDSReader(directory: dir.path).verify()) { e in XCTAssertTrue("\(e)".contains("decompressed copy"), "\(e)") }
     }
 
     /// Resume adopts a shard only when the journal the interrupted writer left after it matches the file:
