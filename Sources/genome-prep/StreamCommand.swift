@@ -22,7 +22,7 @@ struct Stream: ParsableCommand {
 
         Examples:
           genome-prep stream out/ecoli-char --masking bert --batches 2
-          genome-prep stream out/ecoli-kmer6-pmi --masking genemask --batch-size 4 --batches 1
+          genome-prep stream out/ecoli-kmer6-pmi --masking genemask --batches 1
           genome-prep stream out/ecoli-char --bench --batch-size 64 --depth 8
         """)
 
