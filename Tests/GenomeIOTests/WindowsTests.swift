@@ -172,4 +172,17 @@ final class WindowsTests: XCTestCase {
         XCTAssertEqual(rows.map { $0[1] }, ["0", "999997", "1999994", "2999991"])
         XCTAssertEqual(rows.last?[7], "AACGTTGCAG")
     }
+
+    /// Spaces, tabs and carriage returns inside sequence lines are whitespace (decided for issue 10 and
+    /// documented in the README's input rules): skipped, never bases, never an error.
+    func testWhitespaceInsideSequenceLinesIsSkipped() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fa = writeFasta(">a\nAC GT\r\nAA\rCC\tG\n", in: dir)
+        var sink = CollectSink()
+        let stats = try FastaReader(path: fa).read(into: &sink)
+        XCTAssertEqual(sink.names, ["a"])
+        XCTAssertEqual(decode(sink.seqs[0]), "ACGTAACCG")
+        XCTAssertEqual(stats.bases, 9)
+    }
 }
