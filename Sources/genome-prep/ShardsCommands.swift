@@ -133,11 +133,18 @@ struct Run: ParsableCommand {
     var part: String?
     @Flag(help: "No progress and no summary on stderr.")
     var quiet = false
+    @Flag(help: "Start afresh: first remove what genome-prep wrote in shards.out (refused if the folder holds anything else).")
+    var overwrite = false
 
     func run() throws {
         try reportingErrors {
             let c = try PipelineConfig.load(path: config)
             let p = try part.map { try PipelinePart(parsing: $0) }
+            if overwrite {
+                // Other parts' output in the same folder may come from other machines: never cleared here.
+                guard p == nil else { throw ValidationError("--overwrite cannot be combined with --part (it would clear the other parts too)") }
+                try PipelineRunner.clearOutput(c.out)
+            }
             let bar = quiet ? nil : ProgressBar("run")
             let s = try PipelineRunner.run(c, threads: threads, part: p,
                                            progress: bar.map { b in { b.update(done: $0.bases, total: $0.totalBases, items: $0.windows) } }) {

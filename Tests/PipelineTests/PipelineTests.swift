@@ -211,6 +211,24 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: c.out + "/train/index.json", encoding: .utf8), want)
     }
 
+    /// --overwrite removes what genome-prep wrote and nothing else: a folder holding a user's file is
+    /// refused with nothing removed; otherwise another config then runs in it (issue 10).
+    func testOverwriteClearsOnlyWhatGenomePrepWrote() throws {
+        let c = try PipelineConfig.load(path: try config(charConfig, out: "ow"))
+        _ = try PipelineRunner.run(c)
+        let mine = c.out + "/train/notes.txt"
+        try "mine".write(toFile: mine, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try PipelineRunner.clearOutput(c.out)) { e in
+            XCTAssertTrue("\(e)".contains(mine) && "\(e)".contains("nothing was removed"), "\(e)")
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: c.out + "/train/index.json"))
+        try FileManager.default.removeItem(atPath: mine)
+        try PipelineRunner.clearOutput(c.out)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: c.out), [])
+        let other = try PipelineConfig.load(path: try config(charConfig.replacingOccurrences(of: "\"seed\": 5", with: "\"seed\": 6"), out: "ow"))
+        XCTAssertNoThrow(try PipelineRunner.run(other))
+    }
+
     /// (contig, start, strand, token bytes) of every sample of one split, sorted: a multiset to compare.
     func samples(_ dir: String) throws -> [String] {
         let r = try MDSReader(directory: dir)
