@@ -1,4 +1,5 @@
 import Basics
+import FoundationEssentials
 import Glibc
 
 /// What a reader of a GenomePrep dataset needs to know about its tokens, without the tokenizer: the
@@ -122,10 +123,9 @@ public struct DatasetInfo: Sendable, Equatable {
             throw ShardsError("no genomeprep.json in this folder or its parent", path: folder,
                               hint: "give a folder written by `genome-prep run` (or one of its split folders)")
         }
-        let bytes: [UInt8]
-        do { bytes = try readWholeFile(path) } catch { throw ShardsError("cannot read: \(error)", path: path) }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else { throw ShardsError("cannot read", path: path) }
         do {
-            let root = try JSONValue.parse(bytes)
+            let root = try JSONValue.parse(Array(data))
             guard let d = try root.optionalField("dataset") else {
                 throw ShardsError("has no 'dataset' object (written by an older genome-prep)", path: path,
                                   hint: "run the same pipeline again with this version to add it")
@@ -135,19 +135,4 @@ public struct DatasetInfo: Sendable, Equatable {
             throw ShardsError("dataset: \(e.message)", path: path)
         }
     }
-}
-
-/// The bytes of a small file (an index, a provenance file).
-func readWholeFile(_ path: String) throws -> [UInt8] {
-    guard let f = fopen(path, "rb") else { throw ShardsError("cannot open: \(String(cString: strerror(errno)))", path: path) }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = buf.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
-        if n == 0 { break }
-        bytes.append(contentsOf: buf[0..<n])
-    }
-    if ferror(f) != 0 { throw ShardsError("read failed", path: path) }
-    return bytes
 }

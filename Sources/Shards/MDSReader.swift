@@ -1,4 +1,3 @@
-import CZstd
 import FoundationEssentials
 import Basics
 import Glibc
@@ -135,31 +134,34 @@ public final class MDSReader {
             guard bytes.count == size else {
                 throw ShardsError("shard \(i) is \(bytes.count) bytes, index.json says \(size) (truncated or replaced?)", path: path)
             }
-            for (algo, want) in hashes.sorted(by: { $0.key < $1.key }) {
-                guard let h = MDSHash(rawValue: algo) else { continue }
-                let got = h.hex(bytes)
-                guard got == want else { throw ShardsError("shard \(i): \(algo) is \(got), index.json says \(want) (corrupted)", path: path) }
-            }
+            try checkHashes(bytes, shard: i, hashes: hashes, path: path)
         }
         var raw: [UInt8]
         if let zipName = s.zipName {
             let zip = try readFile(zipName)
             try check(zip, zipName, s.zipBytes ?? -1, s.zipHashes)
-            let size = zip.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, zip.count) }
-            guard size < UInt64.max - 1, Int(size) == s.rawBytes else {
+            guard zip.withUnsafeBytes({ ZstdFrame.declaredSize($0) }) == s.rawBytes else {
                 throw ShardsError("shard \(i): zstd frame has no content size or the wrong one", path: directory + "/" + zipName)
             }
-            raw = [UInt8](repeating: 0, count: Int(size))
-            let n = raw.withUnsafeMutableBytes { o in zip.withUnsafeBytes { z in ZSTD_decompress(o.baseAddress, Int(size), z.baseAddress, zip.count) } }
-            guard ZSTD_isError(n) == 0, n == Int(size) else {
+            guard let r = ZstdFrame.decompressed(zip, limit: s.rawBytes) else {
                 throw ShardsError("shard \(i): zstd decompression failed", path: directory + "/" + zipName)
             }
+            raw = r
         } else {
             raw = try readFile(s.rawName)
         }
         try check(raw, s.rawName, s.rawBytes, s.rawHashes)
         cached = (i, raw)
         return raw
+    }
+
+    /// Checks `bytes` against every hash index.json records for them that this tool computes.
+    func checkHashes(_ bytes: [UInt8], shard i: Int, hashes: [String: String], path: String) throws {
+        for (algo, want) in hashes.sorted(by: { $0.key < $1.key }) {
+            guard let h = MDSHash(rawValue: algo) else { continue }
+            let got = h.hex(bytes)
+            guard got == want else { throw ShardsError("shard \(i): \(algo) is \(got), index.json says \(want) (corrupted)", path: path) }
+        }
     }
 
     /// Sample `index` (0-based over all shards) by column name.

@@ -1,4 +1,3 @@
-import CZstd
 import Glibc
 
 /// The bytes of one shard file as stored (zstd frame or raw shard), read and checked against the sizes
@@ -29,11 +28,7 @@ extension MDSReader {
             throw ShardsError("shard \(i) is \(n > size ? "longer than" : "\(n) bytes, shorter than") the \(size) bytes index.json records (truncated or replaced?)", path: path)
         }
         bytes.removeLast()
-        for (algo, want) in hashes.sorted(by: { $0.key < $1.key }) {
-            guard let h = MDSHash(rawValue: algo) else { continue }
-            let got = h.hex(bytes)
-            guard got == want else { throw ShardsError("shard \(i): \(algo) is \(got), index.json says \(want) (corrupted)", path: path) }
-        }
+        try checkHashes(bytes, shard: i, hashes: hashes, path: path)
         return MDSStoredShard(shard: i, path: path, bytes: bytes, compressed: s.zipName != nil)
     }
 
@@ -44,13 +39,14 @@ extension MDSReader {
         let size = s.rawBytes
         buffer.reserve(size)
         if stored.compressed {
-            let declared = stored.bytes.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
-            guard declared < UInt64.max - 1, declared == UInt64(size) else {
-                throw ShardsError("shard \(stored.shard): zstd frame declares \(declared >= UInt64.max - 1 ? "no" : String(declared)) bytes, index.json says \(size)", path: stored.path)
-            }
-            let n = stored.bytes.withUnsafeBytes { z in ZSTD_decompress(buffer.base, size, z.baseAddress, z.count) }
-            guard ZSTD_isError(n) == 0, n == size else {
-                throw ShardsError("shard \(stored.shard): zstd decompression failed", path: stored.path)
+            try stored.bytes.withUnsafeBytes { z in
+                let declared = ZstdFrame.declaredSize(z)
+                guard declared == size else {
+                    throw ShardsError("shard \(stored.shard): zstd frame declares \(declared.map(String.init) ?? "no") bytes, index.json says \(size)", path: stored.path)
+                }
+                guard ZstdFrame.decompress(z, size: size, into: buffer.base) else {
+                    throw ShardsError("shard \(stored.shard): zstd decompression failed", path: stored.path)
+                }
             }
         } else {
             stored.bytes.withUnsafeBytes { buffer.base.copyMemory(from: $0.baseAddress!, byteCount: size) }

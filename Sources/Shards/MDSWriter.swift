@@ -188,13 +188,9 @@ public final class MDSWriter {
             let file = Array(data)
             let raw: [UInt8]
             if zstdLevel != nil {
-                let size = file.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, file.count) }
                 // A frame declaring more than a shard of these settings can hold is not ours (and is never
                 // allocated: a crafted frame declared 1 TiB).
-                guard size < UInt64.max - 1, size <= UInt64(2 * sizeLimit + (1 << 26)) else { break }
-                var r = [UInt8](repeating: 0, count: Int(size))
-                let n = r.withUnsafeMutableBytes { o in file.withUnsafeBytes { z in ZSTD_decompress(o.baseAddress, Int(size), z.baseAddress, file.count) } }
-                guard ZSTD_isError(n) == 0, n == Int(size) else { break }
+                guard let r = ZstdFrame.decompressed(file, limit: 2 * sizeLimit + (1 << 26)) else { break }
                 raw = r
             } else { raw = file }
             guard raw.count >= 4 else { break }
