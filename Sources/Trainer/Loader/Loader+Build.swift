@@ -147,10 +147,4 @@ extension Loader {
         // The token arrays keep the window as read, unmasked.
         for i in 0..<(b.rows * len) { b.ids[i] = b.tokens[i]; b.labels[i] = -100; b.positions[i] = Int32(i % len) }
     }
-
-    /// Masks a batch again on the consumer thread (CM-GEMS batches built before the switch). Attention is
-    /// rebuilt from the tokens first, as `mae` repacks it (CM-GEMS never uses `mae`).
-    func remask(_ b: Batch, as strategy: MaskingStrategy) {
-        mask(b, as: strategy)
-    }
 }

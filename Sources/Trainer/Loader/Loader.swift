@@ -219,7 +219,7 @@ public final class Loader: @unchecked Sendable {
             let b = slot.batch
             if settings.masking == .cmGems, b.strategy == .genemask, let from = gemsHardFrom.withLock({ $0 }), b.index >= from {
                 // Built before the switch reached the builders: masked again here with the new policy.
-                remask(b, as: .globalPMI)
+                mask(b, as: .globalPMI)
             }
             current = b
             state = after

@@ -10,9 +10,8 @@ public final class Masker: @unchecked Sendable {
     public let vocabSize: Int
     public let maskID: Int32
     public let padID: Int32
-    /// `special[id]`: never selected for masking (pad, unk, cls, sep, mask and other specials).
-    let special: UnsafeMutablePointer<Bool>
-    /// 1 for ids that may be selected (not special), 0 for specials: and-ed with attention, branch-free.
+    /// 1 for ids that may be selected, 0 for specials (pad, unk, cls, sep, mask): and-ed with attention,
+    /// branch-free where it matters.
     let open: UnsafeMutablePointer<UInt8>
     let length: Int
     let selected: UnsafeMutablePointer<Bool>
@@ -21,6 +20,9 @@ public final class Masker: @unchecked Sendable {
     let scratch: UnsafeMutablePointer<Int32>
     let specialIDs: [Int]
     let bert: Bernoulli, kspanDraw: Bernoulli, genemaskDraw: Bernoulli, globalPMIDraw: Bernoulli
+    /// The 80/10/10 split as thresholds on one 64-bit draw: [MASK] below the first, a random id below the
+    /// second, else kept.
+    let maskBelow: Bernoulli, changeBelow: Bernoulli
 
     public init(settings: MaskingSettings, vocabSize: Int, maskID: Int, padID: Int, specialIDs: [Int], length: Int) {
         self.settings = settings
@@ -28,11 +30,9 @@ public final class Masker: @unchecked Sendable {
         self.maskID = Int32(maskID)
         self.padID = Int32(padID)
         self.specialIDs = specialIDs
-        special = .allocate(capacity: vocabSize)
-        special.initialize(repeating: false, count: vocabSize)
-        for i in specialIDs where i >= 0 && i < vocabSize { special[i] = true }
         open = .allocate(capacity: vocabSize)
-        for i in 0..<vocabSize { open[i] = special[i] ? 0 : 1 }
+        open.initialize(repeating: 1, count: vocabSize)
+        for i in specialIDs where i >= 0 && i < vocabSize { open[i] = 0 }
         self.length = length
         selected = .allocate(capacity: length); selected.initialize(repeating: false, count: length)
         order = .allocate(capacity: length); order.initialize(repeating: 0, count: length)
@@ -40,10 +40,11 @@ public final class Masker: @unchecked Sendable {
         scratch = .allocate(capacity: length); scratch.initialize(repeating: 0, count: length)
         bert = Bernoulli(settings.bertRate); kspanDraw = Bernoulli(settings.kspanRate)
         genemaskDraw = Bernoulli(settings.genemaskRate); globalPMIDraw = Bernoulli(settings.globalPMIRate)
+        maskBelow = Bernoulli(settings.maskFraction); changeBelow = Bernoulli(settings.maskFraction + settings.randomFraction)
     }
 
     deinit {
-        special.deallocate(); open.deallocate(); selected.deallocate(); order.deallocate(); centres.deallocate(); scratch.deallocate()
+        open.deallocate(); selected.deallocate(); order.deallocate(); centres.deallocate(); scratch.deallocate()
     }
 
     /// Another masker with the same settings and its own buffers (one per worker).
@@ -71,7 +72,7 @@ public final class Masker: @unchecked Sendable {
     }
 
     @inline(__always)
-    func eligible(_ r: Row, _ i: Int) -> Bool { r.attention[i] != 0 && !special[Int(r.tokens[i])] }
+    func eligible(_ r: Row, _ i: Int) -> Bool { r.attention[i] & open[Int(r.tokens[i])] != 0 }
 
     /// Applies `strategy` (one of the per-row strategies: not `cm-step` or `cm-gems`, which pick one of
     /// these per batch).
@@ -115,9 +116,7 @@ public final class Masker: @unchecked Sendable {
     /// is gathered into a 64-position bit mask without branches; then each selected position draws its
     /// 80/10/10 fate. `selected` is left unused.
     func bertFused(_ r: inout Row, rng: inout SplitMix64) {
-        let maskBelow = Bernoulli(settings.maskFraction), changeBelow = Bernoulli(settings.maskFraction + settings.randomFraction)
         let tokens = r.tokens, att = r.attention, ids = r.ids, labels = r.labels
-        let vocab = UInt64(vocabSize), mask = maskID
         let thr = UInt64((min(max(settings.bertRate, 0), 1) * 65536).rounded())
         let open = self.open
         var g = rng
@@ -160,10 +159,7 @@ public final class Masker: @unchecked Sendable {
                 let p = i + bits.trailingZeroBitCount
                 bits &= bits &- 1
                 labels[p] = tokens[p]
-                // One draw u: [MASK] below maskFraction, a random id below maskFraction + randomFraction, else kept.
-                let u = g.next()
-                if maskBelow.always || u < maskBelow.threshold { ids[p] = mask }
-                else if changeBelow.always || u < changeBelow.threshold { ids[p] = Int32(g.below(vocab)) }
+                ids[p] = corrupted(tokens[p], &g)
             }
             i += 64
         }
@@ -186,14 +182,20 @@ public final class Masker: @unchecked Sendable {
     /// 80% [MASK], 10% a random id from the whole vocabulary (as Hugging Face's collator and the seed code
     /// do, A.5), 10% kept; never a special or padding position.
     func corrupt(_ r: inout Row, rng: inout SplitMix64) {
-        let keepAbove = settings.maskFraction + settings.randomFraction
         for i in 0..<length where selected[i] {
             guard eligible(r, i) else { selected[i] = false; continue }
             r.labels[i] = r.tokens[i]
-            let u = rng.unit()
-            if u < settings.maskFraction { r.ids[i] = maskID }
-            else if u < keepAbove { r.ids[i] = Int32(rng.below(UInt64(vocabSize))) }
+            r.ids[i] = corrupted(r.tokens[i], &rng)
         }
+    }
+
+    /// What a target becomes: one draw decides [MASK], a random id, or the token itself.
+    @inline(__always)
+    func corrupted(_ token: Int32, _ g: inout SplitMix64) -> Int32 {
+        let u = g.next()
+        if maskBelow.always || u < maskBelow.threshold { return maskID }
+        if changeBelow.always || u < changeBelow.threshold { return Int32(g.below(UInt64(vocabSize))) }
+        return token
     }
 
     /// GeneMask (A.4.2): centres drawn with rate q, then ``genemaskSpans``.
