@@ -17,9 +17,7 @@ public final class BoundedQueue<T: Sendable>: Sendable {
     public init(capacity: Int) {
         precondition(capacity > 0, "queue capacity must be positive, got \(capacity)")
         filled = DispatchSemaphore(value: 0)
-        // Start at 0 and signal up: libdispatch traps when a semaphore is freed below its initial value.
-        free = DispatchSemaphore(value: 0)
-        for _ in 0..<capacity { free.signal() }
+        free = .slots(capacity)
     }
 
     public func push(_ item: T) {
@@ -43,4 +41,15 @@ public final class BoundedQueue<T: Sendable>: Sendable {
 public final class CancelFlag: Sendable {
     public let flag = Atomic<Bool>(false)
     public init() {}
+}
+
+extension DispatchSemaphore {
+    /// A semaphore holding `count` free slots. It starts at 0 and is signalled up: libdispatch traps when a
+    /// semaphore is freed with a value below the one it was created with, which a slot semaphore is
+    /// whenever work is still in flight at teardown.
+    public static func slots(_ count: Int) -> DispatchSemaphore {
+        let s = DispatchSemaphore(value: 0)
+        for _ in 0..<count { s.signal() }
+        return s
+    }
 }

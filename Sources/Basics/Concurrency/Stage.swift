@@ -27,9 +27,7 @@ public final class Stage: @unchecked Sendable {
         self.label = label
         self.inFlight = inFlight
         queue = concurrent ? DispatchQueue(label: label, attributes: .concurrent) : DispatchQueue(label: label)
-        // Start at 0 and signal up: libdispatch traps when a semaphore is freed below its initial value.
-        slots = DispatchSemaphore(value: 0)
-        for _ in 0..<inFlight { slots.signal() }
+        slots = .slots(inFlight)
     }
 
     /// Queues `work`, first waiting for a free slot. Throws the stage's first failure, if any.

@@ -76,12 +76,8 @@ public final class Loader: @unchecked Sendable {
         let batch: Batch
         var outcome: Outcome = .end
         let ready = DispatchSemaphore(value: 0)
-        let free: DispatchSemaphore
-        init(batch: Batch) {
-            self.batch = batch
-            free = DispatchSemaphore(value: 0)
-            free.signal()
-        }
+        let free = DispatchSemaphore.slots(1)
+        init(batch: Batch) { self.batch = batch }
     }
 
     /// Decompressed-shard buffers, recycled.
