@@ -121,6 +121,7 @@ public struct PipelineConfig: Sendable {
             // BED intervals are taken as they are unless asked otherwise (as `genome-prep windows` does).
             c.maxNFraction = try num(w, "maxNFraction", "windows.maxNFraction") ?? (c.sampler.name == "bed" ? 1 : c.maxNFraction)
             c.softMask = try str(w, "softMask", "windows.softMask") ?? c.softMask
+            guard ["upper", "keep"].contains(c.softMask) else { throw bad("windows.softMask", "upper or keep in a pipeline (got '\(c.softMask)')") }
             if let s = try str(w, "strand", "windows.strand") {
                 guard let m = StrandMode(rawValue: s) else { throw bad("windows.strand", "forward, both or random") }
                 c.strand = m
