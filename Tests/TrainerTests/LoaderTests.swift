@@ -111,6 +111,35 @@ final class LoaderTests: XCTestCase {
         }
     }
 
+    /// An undecodable sample (here a token id outside the vocabulary, in shards without hashes so that no
+    /// earlier check catches it) reaches the consumer as an error naming the shard file and the sample.
+    func testUndecodableSampleIsAnErrorNamingShardAndSample() throws {
+        let root = tempDir("gp-badsample")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let train = root.appendingPathComponent("train").path
+        let w = try MDSWriter(directory: train, columns: [MDSWriter.Column("tokens", MDSEncoding.ndarrayUInt8.fixed(100))],
+                              zstdLevel: nil, hashes: [], sizeLimit: 2_000)
+        for i in 0..<60 { try w.write([.u8((0..<100).map { UInt8(5 + ($0 + i) % 4) })]) }
+        try w.finish()
+        try FileManager.default.copyItem(atPath: Fixtures.char + "/genomeprep.json", toPath: root.appendingPathComponent("genomeprep.json").path)
+        let reader = try MDSReader(directory: train)
+        let shard1 = URL(fileURLWithPath: train + "/shard.00001.mds")
+        var bytes = Array(try Data(contentsOf: shard1))
+        bytes[bytes.count - 1] = 200   // the last token of the shard's last sample
+        try Data(bytes).write(to: shard1)
+        let sample = reader.firstSample[1] + reader.shards[1].samples - 1
+        for workers in [1, 3] {
+            var s = Fixtures.settings(root.path, batch: 4)
+            s.workers = workers; s.epochs = 1; s.shuffleBuffer = 1
+            let l = try Loader(s)
+            XCTAssertThrowsError(try { while try l.next() != nil {} }()) { e in
+                XCTAssertTrue("\(e)".hasPrefix(train + "/shard.00001.mds: shard 1, sample \(sample): token id 200 at position 99 is outside the vocabulary (10)"), "\(e)")
+            }
+            l.close()
+            XCTAssertTrue(l.stopped)
+        }
+    }
+
     /// Settings a dataset cannot serve are refused, naming the folder.
     func testStrategiesTheShardsCannotServeAreRefused() throws {
         XCTAssertThrowsError(try Loader(Fixtures.settings(Fixtures.char, .genemask))) { e in
