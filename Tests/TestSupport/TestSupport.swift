@@ -68,3 +68,17 @@ public func tempDir(_ prefix: String = "gp-test") -> URL {
     try! FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
     return u
 }
+
+/// The Python with the real interop libraries (mosaicml-streaming, torch, transformers, safetensors):
+/// $GENOMEPREP_STREAMING_PYTHON, else where `.ci/python-env` builds it; nil when neither exists.
+/// `interopRequired` is set in CI, where a missing environment is a failure rather than a skip.
+public func interopPython() -> String? {
+    let env = ProcessInfo.processInfo.environment
+    var candidates: [String] = []
+    if let p = env["GENOMEPREP_STREAMING_PYTHON"] { candidates.append(p) }
+    let cache = env["GENOMEPREP_CACHE"] ?? ((env["XDG_CACHE_HOME"] ?? (env["HOME"] ?? "/root") + "/.cache") + "/genomeprep")
+    candidates.append(cache + "/streaming-venv/bin/python")
+    return candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+}
+
+public var interopRequired: Bool { ProcessInfo.processInfo.environment["GENOMEPREP_REQUIRE_INTEROP"] == "1" }

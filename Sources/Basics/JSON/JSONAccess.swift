@@ -48,3 +48,14 @@ extension JSONValue {
         }
     }
 }
+
+extension JSONValue {
+    /// A number (an integer or a float).
+    public func asDouble() throws -> Double {
+        switch self {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        default: throw JSONError("expected a number, found \(typeName)")
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import Basics
+import COpenBLAS
+import Glibc
+
+/// The model's layer kernels: each a forward and a backward over raw float buffers that the caller owns
+/// (allocated once per model), in the shapes PyTorch uses. Matrix products go to `cblas_sgemm`; the rest
+/// are plain loops. Backward kernels accumulate (`+=`) into parameter gradients and overwrite input
+/// gradients unless they say otherwise.
+typealias FloatPointer = UnsafeMutablePointer<Float>
+
+/// Times and counts every `cblas_sgemm` the model makes (for the speed benchmark's GEMM share).
+public final class GemmMeter: @unchecked Sendable {
+    public var seconds = 0.0
+    public var flops = 0.0
+    public var calls = 0
+    public var enabled = false
+    public init() {}
+    public func reset() { seconds = 0; flops = 0; calls = 0 }
+}
+
+/// Row-major C = alpha * op(A) * op(B) + beta * C, with op(A) m x k, op(B) k x n.
+@inline(__always)
+func gemm(_ meter: GemmMeter, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+          _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+          beta: Float, _ c: FloatPointer, ldc: Int) {
+    if m == 0 || n == 0 { return }
+    let t0 = meter.enabled ? MonotonicClock.now() : 0
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    if meter.enabled {
+        meter.seconds += MonotonicClock.now() - t0
+        meter.flops += 2 * Double(m) * Double(n) * Double(k)
+        meter.calls += 1
+    }
+}
+
+/// PyTorch `nn.Linear` on `rows` rows: y = x W^T + b, W stored [out, in].
+enum Linear {
+    static func forward(_ meter: GemmMeter, x: UnsafePointer<Float>, rows: Int, inFeatures: Int, outFeatures: Int,
+                        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: FloatPointer) {
+        gemm(meter, transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, x, lda: inFeatures,
+             weight, ldb: inFeatures, beta: 0, y, ldc: outFeatures)
+        if let bias {
+            for r in 0..<rows {
+                let yr = y + r * outFeatures
+                for j in 0..<outFeatures { yr[j] += bias[j] }
+            }
+        }
+    }
+
+    /// dx (= or += when `accumulateInput`) dy W; dW += dy^T x; db += column sums of dy.
+    static func backward(_ meter: GemmMeter, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, rows: Int,
+                         inFeatures: Int, outFeatures: Int, weight: UnsafePointer<Float>,
+                         dWeight: FloatPointer, dBias: FloatPointer?, dx: FloatPointer?, accumulateInput: Bool = false) {
+        if let dx {
+            gemm(meter, transA: false, transB: false, m: rows, n: inFeatures, k: outFeatures, dy, lda: outFeatures,
+                 weight, ldb: inFeatures, beta: accumulateInput ? 1 : 0, dx, ldc: inFeatures)
+        }
+        gemm(meter, transA: true, transB: false, m: outFeatures, n: inFeatures, k: rows, dy, lda: outFeatures,
+             x, ldb: inFeatures, beta: 1, dWeight, ldc: inFeatures)
+        if let dBias {
+            for r in 0..<rows {
+                let dr = dy + r * outFeatures
+                for j in 0..<outFeatures { dBias[j] += dr[j] }
+            }
+        }
+    }
+}
+
+/// PyTorch `nn.LayerNorm` over the last dimension (biased variance, eps inside the square root).
+enum LayerNorm {
+    /// Saves each row's mean and 1/std for the backward.
+    static func forward(x: UnsafePointer<Float>, rows: Int, width: Int, weight: UnsafePointer<Float>,
+                        bias: UnsafePointer<Float>, eps: Float, y: FloatPointer, mean: FloatPointer, rstd: FloatPointer) {
+        let n = Float(width)
+        for r in 0..<rows {
+            let xr = x + r * width, yr = y + r * width
+            var s: Float = 0
+            for j in 0..<width { s += xr[j] }
+            let m = s / n
+            var v: Float = 0
+            for j in 0..<width { let d = xr[j] - m; v += d * d }
+            let rs = 1 / (v / n + eps).squareRoot()
+            for j in 0..<width { yr[j] = (xr[j] - m) * rs * weight[j] + bias[j] }
+            mean[r] = m; rstd[r] = rs
+        }
+    }
+
+    /// dx (= or += when `accumulate`); dWeight, dBias +=.
+    static func backward(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, rows: Int, width: Int,
+                         weight: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                         dWeight: FloatPointer, dBias: FloatPointer, dx: FloatPointer, accumulate: Bool = false) {
+        let n = Float(width)
+        for r in 0..<rows {
+            let xr = x + r * width, dyr = dy + r * width, dxr = dx + r * width
+            let m = mean[r], rs = rstd[r]
+            var sumG: Float = 0, sumGX: Float = 0
+            for j in 0..<width {
+                let xhat = (xr[j] - m) * rs
+                let g = dyr[j] * weight[j]
+                sumG += g; sumGX += g * xhat
+                dWeight[j] += dyr[j] * xhat
+                dBias[j] += dyr[j]
+            }
+            let meanG = sumG / n, meanGX = sumGX / n
+            for j in 0..<width {
+                let xhat = (xr[j] - m) * rs
+                let d = (dyr[j] * weight[j] - meanG - xhat * meanGX) * rs
+                if accumulate { dxr[j] += d } else { dxr[j] = d }
+            }
+        }
+    }
+}
+
+/// The exact (erf) GELU of BERT: 0.5 x (1 + erf(x / sqrt 2)).
+enum GELU {
+    static func forward(x: UnsafePointer<Float>, count: Int, y: FloatPointer) {
+        for i in 0..<count { let v = x[i]; y[i] = 0.5 * v * (1 + erff(v * 0.70710678118654752)) }
+    }
+
+    /// dx = dy * gelu'(x), in place over dy allowed.
+    static func backward(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, count: Int, dx: FloatPointer) {
+        for i in 0..<count {
+            let v = x[i]
+            let cdf = 0.5 * (1 + erff(v * 0.70710678118654752))
+            let pdf = expf(-0.5 * v * v) * 0.39894228040143268
+            dx[i] = dy[i] * (cdf + v * pdf)
+        }
+    }
+}
+
+/// Softmax cross-entropy against integer targets: the sum over rows of -log p(target), with the
+/// gradient of that sum times `scale` written over the logits' gradient buffer.
+enum CrossEntropy {
+    static func forward(logits: UnsafePointer<Float>, rows: Int, classes: Int, targets: UnsafePointer<Int32>,
+                        probs: FloatPointer) -> Double {
+        var total = 0.0
+        for r in 0..<rows {
+            let lr = logits + r * classes, pr = probs + r * classes
+            var mx = -Float.infinity
+            for j in 0..<classes { mx = max(mx, lr[j]) }
+            var s: Float = 0
+            for j in 0..<classes { let e = expf(lr[j] - mx); pr[j] = e; s += e }
+            let inv = 1 / s
+            for j in 0..<classes { pr[j] *= inv }
+            let t = Int(targets[r])
+            total += Double(logf(s) + mx - lr[t])
+        }
+        return total
+    }
+
+    static func backward(probs: UnsafePointer<Float>, rows: Int, classes: Int, targets: UnsafePointer<Int32>,
+                         scale: Float, dLogits: FloatPointer) {
+        for r in 0..<rows {
+            let pr = probs + r * classes, dr = dLogits + r * classes
+            for j in 0..<classes { dr[j] = pr[j] * scale }
+            dr[Int(targets[r])] -= scale
+        }
+    }
+}
