@@ -8,7 +8,7 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 //   GenomeIO  -> Basics, htslib                 FASTA, indexes, windows
 //   Tokenize  -> GenomeIO, Basics               tokenizers, BPE, PMI
 //   Shards    -> Basics, zstd, crypto, xxhash   MDS storage and DatasetInfo; token-agnostic
-//   Pipeline  -> GenomeIO, Tokenize, Shards     `genome-prep run` / `merge` as jobs
+//   Pipeline  -> GenomeIO, Tokenize, Shards, Trainer   `genome-prep run` / `merge` / `train` as jobs
 //   Trainer   -> Shards, Basics, OpenBLAS       reads shards, never FASTA or tokenizers
 // Only the executables import ArgumentParser or write to the terminal.
 let package = Package(
@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "GenomeIO", dependencies: ["Basics", "CHTSlib"]),
         .target(name: "Tokenize", dependencies: ["GenomeIO", "Basics", "CKernels"]),
         .target(name: "Shards", dependencies: ["Basics", "CZstd", "CCrypto", "CXXHash"]),
-        .target(name: "Pipeline", dependencies: ["GenomeIO", "Tokenize", "Shards", "Basics"]),
+        .target(name: "Pipeline", dependencies: ["GenomeIO", "Tokenize", "Shards", "Trainer", "Basics"]),
         .target(name: "Trainer", dependencies: ["Shards", "Basics", "COpenBLAS"]),
         // CLIs: parse flags, call one library entry point, own the terminal (errors, progress).
         .executableTarget(name: "genome-prep",

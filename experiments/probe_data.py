@@ -2,7 +2,8 @@
 
 1. Prodigal (`prodigal -i <fasta> -f gff -o OUT/genes.gff`, single mode) predicts CDSs on the
    --fasta chromosome, written uncompressed to a temporary file.
-2. --window bp windows are tiled over the chromosome at --stride (default 200: non-overlapping).
+2. --window bp windows are tiled over the chromosome at --stride (default 100: neighbours overlap by half,
+   which doubles the windows of the rare intergenic class; --stride 200 gives disjoint windows).
    Label 1: the window lies entirely inside one predicted CDS; label 0: it overlaps no CDS. Other windows
    and windows with a non-ACGT base are dropped.
 3. Split by position: train = windows ending within the first --train-fraction of the chromosome, test =
@@ -142,7 +143,7 @@ def main():
     ap.add_argument("--out", required=True, help="output folder")
     ap.add_argument("--genome-prep", default="genome-prep", help="genome-prep binary")
     ap.add_argument("--window", type=int, default=200)
-    ap.add_argument("--stride", type=int, default=200)
+    ap.add_argument("--stride", type=int, default=100)
     ap.add_argument("--train-fraction", type=float, default=0.8)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()

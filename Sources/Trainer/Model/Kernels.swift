@@ -8,6 +8,12 @@ import Glibc
 /// gradients unless they say otherwise.
 typealias FloatPointer = UnsafeMutablePointer<Float>
 
+/// OpenBLAS's own thread pool (the model's matrix products).
+public enum BLAS {
+    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+}
+
 /// Times and counts every `cblas_sgemm` the model makes (for the speed benchmark's GEMM share).
 public final class GemmMeter: @unchecked Sendable {
     public var seconds = 0.0
