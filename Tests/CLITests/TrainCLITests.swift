@@ -1,0 +1,108 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `genome-prep train` as a user runs it: kill -9 at two points, the same command again each time, and
+/// the log (every step's loss, accuracy, learning rate and gradient norm, every eval) equals an
+/// uninterrupted run's exactly; a changed config in the same folder is refused.
+extension CLITests {
+    /// Lambda-phage character shards (200 bp windows) and a tiny model's training config.
+    func trainFixture(steps: Int = 40) throws -> (config: String, text: String) {
+        let pipeline = dir.appendingPathComponent("lambda.json").path
+        let shards = dir.appendingPathComponent("lambda").path
+        try """
+        {"version": 1, "name": "lambda", "inputs": ["data/lambda_phage.fa.bgz"],
+         "windows": {"window": 200, "stride": 100, "seed": 1, "val": 0.2, "splitBlock": 5000},
+         "tokenizer": {"kind": "char"}, "shards": {"out": "\(shards)", "sizeLimit": 8192}}
+        """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let (s, _, e) = try gp("run", "--quiet", pipeline)
+        XCTAssertEqual(s, 0, e)
+        let text = """
+        {"version": 1, "name": "lambda-bert",
+         "data": {"train": [{"path": "\(shards)/train", "weight": 1}], "val": "\(shards)/val"},
+         "model": {"layers": 2, "hidden": 32, "heads": 2, "intermediate": 64},
+         "batch": {"size": 4, "accumulate": 2}, "steps": \(steps),
+         "optimizer": {"lr": 0.003, "warmup": 4, "decay": "cosine", "clip": 1.0},
+         "eval": {"interval": 10, "batches": 2}, "checkpoint": {"interval": 5, "keep": 2},
+         "seed": 3, "shuffleBuffer": 64, "out": "\(dir.appendingPathComponent("run").path)"}
+        """
+        let config = dir.appendingPathComponent("train.json").path
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        return (config, text)
+    }
+
+    /// The log without the timing fields.
+    func deterministicLog(_ run: String) throws -> [String] {
+        try String(contentsOfFile: run + "/log.jsonl", encoding: .utf8).split(separator: "\n").map { line in
+            line.replacingOccurrences(of: #","tokens_per_s":[^,}]*"#, with: "", options: .regularExpression)
+                .replacingOccurrences(of: #","stall":[^,}]*"#, with: "", options: .regularExpression)
+        }
+    }
+
+    func testTrainResumesAfterKillWithIdenticalLosses() throws {
+        let (config, _) = try trainFixture()
+        let run = dir.appendingPathComponent("run").path
+        let (s0, _, e0) = try gp("train", "--quiet", config)
+        XCTAssertEqual(s0, 0, e0)
+        let reference = try deterministicLog(run)
+        XCTAssertEqual(reference.filter { $0.contains("\"loss\"") }.count, 40)
+        XCTAssertEqual(reference.filter { $0.contains("eval_bits_per_base") }.count, 4)
+        let losses = reference.compactMap { l -> Double? in
+            guard let r = l.range(of: #""loss":[0-9.e-]+"#, options: .regularExpression) else { return nil }
+            return Double(l[r].dropFirst(7))
+        }
+        XCTAssertLessThan(losses.suffix(5).reduce(0, +), losses.prefix(5).reduce(0, +), "the loss goes down")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints").sorted(), ["step-00000035", "step-00000040"])
+
+        // Killed twice (after 13 and after 27 log lines), resumed each time.
+        try FileManager.default.removeItem(atPath: run)
+        for killAt in [13, 27] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary())
+            p.arguments = ["train", "--quiet", config]
+            p.currentDirectoryURL = Self.root
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            var lines = 0
+            while p.isRunning {
+                lines = ((try? String(contentsOfFile: run + "/log.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").count
+                if lines >= killAt { kill(p.processIdentifier, SIGKILL); break }
+                usleep(2000)
+            }
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationReason, .uncaughtSignal, "killed mid-run (log had \(lines) lines)")
+        }
+        let (s1, _, e1) = try gp("train", config)
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertTrue(e1.contains("resumed from the checkpoint at step"), e1)
+        XCTAssertEqual(try deterministicLog(run), reference)
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints").contains { $0.hasPrefix(".tmp") })
+
+        // A finished run run again does nothing and changes nothing.
+        let (s2, _, e2) = try gp("train", "--quiet", config)
+        XCTAssertEqual(s2, 0, e2)
+        XCTAssertEqual(try deterministicLog(run), reference)
+    }
+
+    func testTrainRefusesAnotherConfigsRunFolder() throws {
+        let (config, text) = try trainFixture(steps: 3)
+        let (s0, _, e0) = try gp("train", "--quiet", config)
+        XCTAssertEqual(s0, 0, e0)
+        try text.replacingOccurrences(of: "\"steps\": 3", with: "\"steps\": 4").write(toFile: config, atomically: true, encoding: .utf8)
+        let (s1, _, e1) = try gp("train", "--quiet", config)
+        XCTAssertEqual(s1, 1)
+        XCTAssertTrue(e1.contains("another config") && e1.contains("/run"), e1)
+        let (s2, _, e2) = try gp("train", "--quiet", "--overwrite", config)
+        XCTAssertEqual(s2, 0, e2)
+        XCTAssertEqual(try deterministicLog(dir.appendingPathComponent("run").path).filter { $0.contains("\"loss\"") }.count, 4)
+        // Config errors name the key.
+        try text.replacingOccurrences(of: "\"heads\": 2", with: "\"heads\": 3").write(toFile: config, atomically: true, encoding: .utf8)
+        let (s3, _, e3) = try gp("train", config)
+        XCTAssertEqual(s3, 1)
+        XCTAssertTrue(e3.contains("model.heads") && e3.contains("train.json"), e3)
+        try text.replacingOccurrences(of: "\"batch\"", with: "\"bacth\"").write(toFile: config, atomically: true, encoding: .utf8)
+        let (s4, _, e4) = try gp("train", config)
+        XCTAssertEqual(s4, 1)
+        XCTAssertTrue(e4.contains("unknown key 'bacth'") && e4.contains("did you mean 'batch'"), e4)
+    }
+}
