@@ -1,0 +1,34 @@
+"""The Python side of ExportTests.swift: loads `genome-prep export`'s folder with the real
+transformers.AutoModelForMaskedLM, and writes (as JSON) the logits of the batch in batch.json and the
+mean-pooled last hidden states of the samples in samples.json, for the Swift test to compare.
+Usage: python export_check.py HF_DIR WORK_DIR
+"""
+import json
+import sys
+
+import numpy as np
+import torch
+from tokenizers import Tokenizer
+from transformers import AutoModelForMaskedLM
+
+hf, work = sys.argv[1], sys.argv[2]
+torch.set_num_threads(1)
+model = AutoModelForMaskedLM.from_pretrained(hf, attn_implementation="eager").eval()
+assert type(model).__name__ == "BertForMaskedLM", type(model).__name__
+batch = json.load(open(f"{work}/batch.json"))
+with torch.no_grad():
+    logits = model(input_ids=torch.tensor(batch["input_ids"]), attention_mask=torch.tensor(batch["attention_mask"])).logits
+samples = json.load(open(f"{work}/samples.json"))
+pooled = []
+with torch.no_grad():
+    for ids in samples:
+        ids_t = torch.tensor([ids])
+        h = model.bert(input_ids=ids_t, attention_mask=torch.ones_like(ids_t)).last_hidden_state[0]
+        pooled.append(h.mean(dim=0).numpy())
+embedded = np.load(f"{work}/embed.npy")
+assert embedded.dtype == np.float32 and embedded.shape == (len(samples), model.config.hidden_size), (embedded.dtype, embedded.shape)
+tok = Tokenizer.from_file(f"{hf}/tokenizer.json")
+json.dump({"logits": logits.flatten().tolist(),
+           "embed_max_abs_diff": float(np.abs(np.stack(pooled) - embedded).max()),
+           "embed_scale": float(np.abs(np.stack(pooled)).max()),
+           "vocab_size": tok.get_vocab_size()}, sys.stdout)
