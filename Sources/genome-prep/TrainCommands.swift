@@ -31,13 +31,15 @@ struct Train: ParsableCommand {
     var quiet = false
     @Flag(help: "Delete the run in `out` (made with another config) and start again.")
     var overwrite = false
+    @Flag(help: "After training, replay the model's sgemm shapes in a plain cblas_sgemm loop and report the efficiency (bench/trainer.sh).")
+    var bench = false
 
     func run() throws {
         try reportingErrors {
             let c = try TrainConfig.load(path: config)
             let bar = quiet ? nil : ProgressBar("train")
             var announced = false
-            let s = try TrainRunner(config: c).run(overwrite: overwrite) { p in
+            let s = try TrainRunner(config: c).run(overwrite: overwrite, bench: bench) { p in
                 guard let bar else { return }
                 if !announced, let r = p.resumedFrom { bar.finish(); printError("train: resumed from the checkpoint at step \(r)"); announced = true }
                 if let e = p.eval {
@@ -54,6 +56,9 @@ struct Train: ParsableCommand {
                 if s.seconds > 0, s.tokens > 0 {
                     lines += "speed     \(Int(Double(s.tokens) / s.seconds)) tokens/s, stall \(fmt(s.stallFraction * 100, 2))%, "
                         + "sgemm \(fmt(s.gemmSeconds / s.seconds * 100, 1))% of the time at \(fmt(s.gemmFlops / max(s.gemmSeconds, 1e-9) / 1e9, 1)) GFLOP/s\n"
+                }
+                if let p = s.gemmPlainSeconds, p > 0 {
+                    lines += "sgemm     OpenBLAS core \(BLAS.coreName), \(BLAS.threads) threads; a plain loop on the same shapes: \(fmt(s.gemmFlops / p / 1e9, 1)) GFLOP/s; the model gets \(fmt(p / s.gemmSeconds * 100, 1))% of it\n"
                 }
                 printError(lines + "output    \(c.out)")
             }

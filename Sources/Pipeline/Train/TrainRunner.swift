@@ -35,6 +35,8 @@ public struct TrainSummary: Sendable {
     public var stallFraction: Double
     public var gemmSeconds: Double
     public var gemmFlops: Double
+    /// With `bench`: the time the same sgemm calls take in a plain loop (their shapes replayed).
+    public var gemmPlainSeconds: Double?
 }
 
 /// `genome-prep train`: runs a ``TrainConfig`` into its run folder:
@@ -57,7 +59,7 @@ public final class TrainRunner {
     var logPath: String { config.out + "/log.jsonl" }
     var checkpointDir: String { config.out + "/checkpoints" }
 
-    public func run(overwrite: Bool = false, progress: ((TrainProgress) -> Void)? = nil) throws -> TrainSummary {
+    public func run(overwrite: Bool = false, bench: Bool = false, progress: ((TrainProgress) -> Void)? = nil) throws -> TrainSummary {
         let c = config
         try prepareFolder(overwrite: overwrite)
         BLAS.setThreads(c.threads)
@@ -157,7 +159,8 @@ public final class TrainRunner {
         let stats = loader.stats
         let summary = TrainSummary(steps: c.steps, resumedFrom: resumedFrom, lastLoss: lastLoss, eval: lastEval, tokens: tokens,
                                    seconds: MonotonicClock.now() - wall0, stallFraction: stats.stallFraction,
-                                   gemmSeconds: model.meter.seconds, gemmFlops: model.meter.flops)
+                                   gemmSeconds: model.meter.seconds, gemmFlops: model.meter.flops,
+                                   gemmPlainSeconds: bench ? model.meter.replay() : nil)
         try writeSummary(summary)
         return summary
     }
@@ -228,6 +231,11 @@ public final class TrainRunner {
         o.add("stall_fraction", .double(s.stallFraction))
         o.add("sgemm_seconds", .double(s.gemmSeconds))
         o.add("sgemm_gflops", .double(s.gemmSeconds > 0 ? s.gemmFlops / s.gemmSeconds / 1e9 : 0))
+        if let p = s.gemmPlainSeconds {
+            o.add("sgemm_plain_loop_gflops", .double(p > 0 ? s.gemmFlops / p / 1e9 : 0))
+            o.add("sgemm_efficiency", .double(s.gemmSeconds > 0 ? p / s.gemmSeconds : 0))
+            o.add("openblas_core", .string(BLAS.coreName))
+        }
         try writeAtomically(Array((JSONValue.object(o).render() + "\n").utf8), to: config.out + "/summary.json")
     }
 }

@@ -12,16 +12,56 @@ typealias FloatPointer = UnsafeMutablePointer<Float>
 public enum BLAS {
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
     public static var threads: Int { Int(openblas_get_num_threads()) }
+    /// The kernel family OpenBLAS picked for this CPU at load time (e.g. Haswell, SkylakeX, Prescott).
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 }
 
-/// Times and counts every `cblas_sgemm` the model makes (for the speed benchmark's GEMM share).
+/// Times and counts every `cblas_sgemm` the model makes, per shape (for the speed benchmark: the GEMM
+/// share of a step, and the same shapes replayed in a plain loop to see what the library gives them).
 public final class GemmMeter: @unchecked Sendable {
+    public struct Shape: Hashable, Sendable { public var transA: Bool, transB: Bool, m: Int, n: Int, k: Int }
     public var seconds = 0.0
     public var flops = 0.0
     public var calls = 0
     public var enabled = false
+    public private(set) var shapes: [Shape: (calls: Int, seconds: Double)] = [:]
     public init() {}
-    public func reset() { seconds = 0; flops = 0; calls = 0 }
+    public func reset() { seconds = 0; flops = 0; calls = 0; shapes = [:] }
+
+    func record(_ s: Shape, _ t: Double) {
+        seconds += t
+        flops += 2 * Double(s.m) * Double(s.n) * Double(s.k)
+        calls += 1
+        shapes[s, default: (0, 0)].calls += 1
+        shapes[s, default: (0, 0)].seconds += t
+    }
+
+    /// Runs each recorded shape in a plain `cblas_sgemm` loop (contiguous operands, beta 0) for about
+    /// `secondsPerShape`, and returns the time the model's mix of calls would take there: compare with
+    /// `seconds` (the in-model time) for the efficiency of the model's GEMMs.
+    public func replay(secondsPerShape: Double = 0.2) -> Double {
+        var total = 0.0
+        for (s, v) in shapes {
+            let aCount = s.m * s.k, bCount = s.k * s.n
+            let a = UnsafeMutablePointer<Float>.allocate(capacity: aCount), b = UnsafeMutablePointer<Float>.allocate(capacity: bCount)
+            let c = UnsafeMutablePointer<Float>.allocate(capacity: s.m * s.n)
+            defer { a.deallocate(); b.deallocate(); c.deallocate() }
+            for i in 0..<aCount { a[i] = Float(i % 7) * 0.1 }
+            for i in 0..<bCount { b[i] = Float(i % 5) * 0.1 }
+            let lda = s.transA ? s.m : s.k, ldb = s.transB ? s.k : s.n
+            func once() {
+                cblas_sgemm(CblasRowMajor, s.transA ? CblasTrans : CblasNoTrans, s.transB ? CblasTrans : CblasNoTrans,
+                            Int32(s.m), Int32(s.n), Int32(s.k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(s.n))
+            }
+            once()
+            var runs = 0
+            let t0 = MonotonicClock.now()
+            var t = t0
+            while runs < 3 || (t - t0 < secondsPerShape && runs < v.calls) { once(); runs += 1; t = MonotonicClock.now() }
+            total += (t - t0) / Double(runs) * Double(v.calls)
+        }
+        return total
+    }
 }
 
 /// Row-major C = alpha * op(A) * op(B) + beta * C, with op(A) m x k, op(B) k x n.
@@ -33,11 +73,7 @@ func gemm(_ meter: GemmMeter, transA: Bool, transB: Bool, m: Int, n: Int, k: Int
     let t0 = meter.enabled ? MonotonicClock.now() : 0
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-    if meter.enabled {
-        meter.seconds += MonotonicClock.now() - t0
-        meter.flops += 2 * Double(m) * Double(n) * Double(k)
-        meter.calls += 1
-    }
+    if meter.enabled { meter.record(.init(transA: transA, transB: transB, m: m, n: n, k: k), MonotonicClock.now() - t0) }
 }
 
 /// PyTorch `nn.Linear` on `rows` rows: y = x W^T + b, W stored [out, in].
