@@ -146,3 +146,30 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertGreaterThan(model.params.gradNorm(), 0.1)
     }
 }
+
+/// The thread count never changes a bit: the same forward and backward with 1, 2 and 3 BLAS threads.
+final class ThreadDeterminismTests: XCTestCase {
+    func testGradientsAreBitIdenticalAcrossThreadCounts() throws {
+        var cfg = BertConfig(vocabSize: 10)
+        cfg.hiddenSize = 64; cfg.layers = 2; cfg.heads = 4; cfg.intermediateSize = 256; cfg.maxPositions = 300
+        let rows = 3, length = 300   // 900 tokens: products of 900, 192 and 256 rows get split
+        var rng = SplitMix64(seed: 5)
+        let ids = (0..<(rows * length)).map { _ in Int32(5 + rng.below(4)) }
+        let attention = [UInt8](repeating: 1, count: rows * length)
+        let labels = (0..<(rows * length)).map { i in i % 7 == 0 ? ids[i] : -100 }
+        var results: [[Float]] = []
+        defer { BLAS.setThreads(1) }
+        for threads in [1, 2, 3] {
+            BLAS.setThreads(threads)
+            let model = try BertModel(config: cfg, maxRows: rows, length: length)
+            model.initialize(seed: 9)
+            model.forward(ids: ids, positions: nil, attention: attention, labels: labels, rows: rows)
+            model.params.zeroGrads()
+            model.backward(scale: 0.01)
+            results.append(Array(UnsafeBufferPointer(start: model.params.grads, count: model.params.count)))
+        }
+        XCTAssertEqual(results[0], results[1], "1 vs 2 threads")
+        XCTAssertEqual(results[0], results[2], "1 vs 3 threads")
+        XCTAssertGreaterThan(results[0].map { abs($0) }.max()!, 0)
+    }
+}

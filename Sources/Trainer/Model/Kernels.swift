@@ -1,5 +1,6 @@
 import Basics
 import COpenBLAS
+import Dispatch
 import Glibc
 
 /// The model's layer kernels: each a forward and a backward over raw float buffers that the caller owns
@@ -8,10 +9,19 @@ import Glibc
 /// gradients unless they say otherwise.
 typealias FloatPointer = UnsafeMutablePointer<Float>
 
-/// OpenBLAS's own thread pool (the model's matrix products).
+/// The threads of the model's matrix products. OpenBLAS's own threading changes how a product is
+/// partitioned, and with it the last bits of the results, with the thread count; so OpenBLAS runs
+/// single-threaded and `gemm` splits a product's output rows itself, at multiples of 64 rows, into
+/// `threads` calls run at once. Each output element is then computed by the same kernel over the same
+/// inner dimension in the same order whatever the thread count, and training is bit-identical with 1 or
+/// more threads (tested).
 public enum BLAS {
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
-    public static var threads: Int { Int(openblas_get_num_threads()) }
+    nonisolated(unsafe) static var splitThreads = 1
+    public static func setThreads(_ n: Int) {
+        openblas_set_num_threads(1)
+        splitThreads = max(1, min(n, 64))
+    }
+    public static var threads: Int { splitThreads }
     /// The kernel family OpenBLAS picked for this CPU at load time (e.g. Haswell, SkylakeX, Prescott).
     public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 }
@@ -71,8 +81,24 @@ func gemm(_ meter: GemmMeter, transA: Bool, transB: Bool, m: Int, n: Int, k: Int
           beta: Float, _ c: FloatPointer, ldc: Int) {
     if m == 0 || n == 0 { return }
     let t0 = meter.enabled ? MonotonicClock.now() : 0
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    let parts = BLAS.splitThreads
+    if parts > 1 && m >= 128 {
+        let chunk = ((m + parts - 1) / parts + 63) / 64 * 64
+        // Addresses cross into the workers as integers (the row blocks they write do not overlap).
+        let (ia, ib, ic) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let m0 = p * chunk, mm = min(chunk, m - m0)
+            guard mm > 0 else { return }
+            let a = UnsafePointer<Float>(bitPattern: ia)!, b = UnsafePointer<Float>(bitPattern: ib)!
+            let c = UnsafeMutablePointer<Float>(bitPattern: ic)!
+            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        Int32(mm), Int32(n), Int32(k), alpha, transA ? a + m0 : a + m0 * lda, Int32(lda), b, Int32(ldb),
+                        beta, c + m0 * ldc, Int32(ldc))
+        }
+    } else {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
     if meter.enabled { meter.record(.init(transA: transA, transB: transB, m: m, n: n, k: k), MonotonicClock.now() - t0) }
 }
 
