@@ -29,3 +29,29 @@ func writeStderr(_ s: String) {
 func parseList(_ s: [String]) -> Set<String> {
     Set(s.flatMap { $0.split(separator: ",").map(String.init) }.filter { !$0.isEmpty })
 }
+
+/// The exit statuses of both CLIs: 0 success, 1 a runtime error (bad input, I/O), 2 a usage error
+/// (unknown command or option, missing or invalid argument), as most Unix tools do. ArgumentParser's
+/// own status for usage errors is 64 (EX_USAGE); `mainWithUsageStatus` maps it to 2, and turns a
+/// mistyped subcommand into a "did you mean" error.
+extension ParsableCommand {
+    static func mainWithUsageStatus(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+        let subcommands = configuration.subcommands.map { $0._commandName }
+        if let first = arguments.first, !subcommands.isEmpty, !first.hasPrefix("-"), first != "help", !subcommands.contains(first) {
+            let near = subcommands.min { editDistance($0, first) < editDistance($1, first) } ?? ""
+            let hint = editDistance(near, first) <= 3 ? " Did you mean '\(near)'?" : ""
+            printError("\(_commandName): error: '\(first)' is not a command.\(hint)\nCommands: \(subcommands.joined(separator: ", ")); see '\(_commandName) --help'.")
+            Glibc.exit(2)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                printError(fullMessage(for: error))
+                Glibc.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}

@@ -20,4 +20,6 @@ struct GenomePrep: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [Windows.self, Stats.self, Index.self, Fetch.self, TokenizerCommand.self, Run.self, Merge.self, Verify.self, Inspect.self, Stream.self, Train.self, Export.self, Embed.self, Probe.self])
+
+    static func main() { mainWithUsageStatus() }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import GenomeIO
 import Pipeline
 import Shards
@@ -127,7 +128,7 @@ struct Run: ParsableCommand {
         """)
     @Argument(help: "Pipeline config (JSON).")
     var config: String
-    @Option(help: "Extra threads for BGZF decompression (the run's own stages already keep two cores busy; 1 measured fastest here).")
+    @Option(name: [.customShort("@"), .customShort("j"), .long], help: "Extra threads for BGZF decompression (the run's own stages already keep two cores busy; 1 measured fastest here).")
     var threads: Int = 1
     @Option(help: ArgumentHelp("Write only slice i of n (0-based), to <split>/part-0000i/.", valueName: "i/n"))
     var part: String?
@@ -135,6 +136,13 @@ struct Run: ParsableCommand {
     var quiet = false
     @Flag(help: "Start afresh: first remove what genome-prep wrote in shards.out (refused if the folder holds anything else).")
     var overwrite = false
+
+    func validate() throws {
+        if let part {
+            do { _ = try PipelinePart(parsing: part) } catch let e as any GenomePrepError { throw ValidationError(e.message) }
+        }
+        if overwrite && part != nil { throw ValidationError("--overwrite cannot be combined with --part (it would clear the other parts too)") }
+    }
 
     func run() throws {
         try reportingErrors {

@@ -15,7 +15,7 @@ struct Stats: ParsableCommand {
 
     @Argument(help: "FASTA inputs.")
     var inputs: [String]
-    @Option(help: "Threads for BGZF decompression.")
+    @Option(name: [.customShort("@"), .customShort("j"), .long], help: "Threads for BGZF decompression.")
     var threads: Int = 2
     @Option(help: "Bytes that are not bases: error or n.")
     var invalidBytes: InvalidBytePolicy = .error
@@ -49,7 +49,7 @@ struct Index: ParsableCommand {
     var bgzip = false
     @Option(name: [.short, .long], help: "With --bgzip: the BGZF file to write (default: INPUT with .gz replaced by .bgz).")
     var output: String?
-    @Option(help: "Compression threads for --bgzip.")
+    @Option(name: [.customShort("@"), .customShort("j"), .long], help: "Compression threads for --bgzip.")
     var threads: Int = 2
 
     func run() throws {

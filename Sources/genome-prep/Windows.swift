@@ -96,7 +96,7 @@ struct Windows: ParsableCommand {
 
     @Option(help: "Seed for every random choice (random starts, jitter, random strand, hashed splits).")
     var seed: UInt64 = 0
-    @Option(help: "Threads for BGZF decompression.")
+    @Option(name: [.customShort("@"), .customShort("j"), .long], help: "Threads for BGZF decompression.")
     var threads: Int = 2
     @Option(help: "Bytes that are not bases: error (default) or n (read as N).")
     var invalidBytes: InvalidBytePolicy = .error

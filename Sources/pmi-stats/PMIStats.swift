@@ -50,12 +50,27 @@ struct PMIStats: ParsableCommand {
     var tsvN: String?
     @Flag(help: "Write every n = 1..K to the TSV (large for K >= 10).")
     var tsvAll = false
-    @Option(help: "Counting threads.")
+    @Option(name: [.customShort("@"), .customShort("j"), .long], help: "Counting threads.")
     var threads: Int = 2
     @Option(help: "Instead of writing, check that this side table matches these inputs and settings.")
     var checkTable: String?
     @Flag(help: "No summary on stderr.")
     var quiet = false
+
+    /// Exit status 2 for usage errors (ArgumentParser's own is 64), 1 for runtime errors, as genome-prep.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                var m = fullMessage(for: error) + "\n"
+                m.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+                Glibc.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 
     func run() throws {
         var o = PMIOptions(inputs: inputs)

@@ -106,3 +106,31 @@ extension CLITests {
         XCTAssertTrue(e4.contains("unknown key 'bacth'") && e4.contains("did you mean 'batch'"), e4)
     }
 }
+
+/// Exit statuses: 0 success, 1 runtime error, 2 usage error; a mistyped subcommand is named with the
+/// right one.
+extension CLITests {
+    func testExitStatusesAndSubcommandSuggestion() throws {
+        let (s0, _, e0) = try gp("trian", "pipelines/train-ecoli-char.json")
+        XCTAssertEqual(s0, 2)
+        XCTAssertTrue(e0.contains("'trian' is not a command") && e0.contains("Did you mean 'train'?"), e0)
+        let (s1, _, e1) = try gp("windows")
+        XCTAssertEqual(s1, 2, e1)
+        XCTAssertTrue(e1.contains("Missing expected argument"), e1)
+        let (s2, _, e2) = try gp("run", "--part", "zz", "pipelines/ecoli-char.json")
+        XCTAssertEqual(s2, 2)
+        XCTAssertTrue(e2.contains("0/4"), e2)
+        let (s3, _, _) = try gp("stats", "--no-such-option", "data/lambda_phage.fa.gz")
+        XCTAssertEqual(s3, 2)
+        let (s4, _, e4) = try gp("stats", dir.appendingPathComponent("missing.fa").path)
+        XCTAssertEqual(s4, 1)
+        XCTAssertTrue(e4.contains("missing.fa"), e4)
+        let (s5, o5, _) = try gp("stats", "-@", "1", "data/lambda_phage.fa.gz")
+        XCTAssertEqual(s5, 0)
+        XCTAssertTrue(o5.contains("48502"), o5)
+        let (s6, _, _) = try gp("--help")
+        XCTAssertEqual(s6, 0)
+        let (s7, _, _) = try pmiStats("--bogus")
+        XCTAssertEqual(s7, 2)
+    }
+}
