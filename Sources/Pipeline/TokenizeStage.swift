@@ -38,6 +38,9 @@ final class TokenizeStage: @unchecked Sendable {
     let writers: [MDSWriter?]
     let wide: Bool
     let ranks: [UInt16]?
+    /// The PMI rank of every token id (the table is indexed by the k-mer's ACGT-order code, the
+    /// vocabulary is in DNABERT's order); ids that are no ACGT k-mer get `ranks.count`.
+    let rankOfID: [UInt16]?
     let softMaskBits: Bool
     let stage: Stage
     // Touched only by the stage's work items (serial), and read after `stage.finish()`.
@@ -48,6 +51,16 @@ final class TokenizeStage: @unchecked Sendable {
 
     init(encoder: TokenEncoder, writers: [MDSWriter?], wide: Bool, ranks: [UInt16]?, softMaskBits: Bool, inFlight: Int = 2) {
         self.encoder = encoder; self.writers = writers; self.wide = wide; self.ranks = ranks; self.softMaskBits = softMaskBits
+        rankOfID = ranks.map { r in
+            encoder.tokenizer.vocabulary.tokens.map { t -> UInt16 in
+                var code = 0
+                for b in t.utf8 {
+                    guard let d = [UInt8(ascii: "A"), UInt8(ascii: "C"), UInt8(ascii: "G"), UInt8(ascii: "T")].firstIndex(of: b) else { return UInt16(r.count) }
+                    code = code << 2 | d
+                }
+                return t.utf8.count > 0 && code < r.count && 1 << (2 * t.utf8.count) == r.count ? r[code] : UInt16(r.count)
+            }
+        }
         stage = Stage(label: "genomeprep.tokenize", inFlight: inFlight)
         // The table is read off the tokenizer itself, one code at a time, and used only when every code
         // gives exactly one id below 256 (the char tokenizer without specials) and no rank column needs ids.
@@ -126,10 +139,9 @@ final class TokenizeStage: @unchecked Sendable {
                     }
                 }
                 var values: [MDSValue] = [tokens, .str(win.contig), .int64(Int64(win.start)), .uint8(win.strand), .str(win.source)]
-                if let ranks {
-                    // Per-token PMI rank (k-mer id = 5 + code); [UNK] and specials get the worst rank.
-                    let worst = UInt16(ranks.count)
-                    values.append(.u16(ids.map { $0 >= 5 && Int($0) - 5 < ranks.count ? ranks[Int($0) - 5] : worst }))
+                if let rankOfID {
+                    // Per-token PMI rank, looked up by id; [UNK] and specials get the worst rank.
+                    values.append(.u16(ids.map { Int($0) < rankOfID.count ? rankOfID[Int($0)] : UInt16(rankOfID.count) }))
                 }
                 if softMaskBits { values.append(.u8(TokenizeStage.maskBits(codes))) }
                 try w.write(values)

@@ -143,7 +143,10 @@ final class PipelineTests: XCTestCase {
         let x = try r.sample(3)
         guard case .u16(let ids)? = x["tokens"], case .u16(let ranks)? = x["pmi_rank"] else { return XCTFail("columns") }
         XCTAssertEqual(ids.count, 195)
-        XCTAssertEqual(ranks, ids.map { table.ranks[Int($0) - 5] })
+        // The table is indexed by the k-mer's ACGT-order code; the ids follow DNABERT's vocabulary order.
+        let vocab = try KmerTokenizer(k: 6).vocabulary.tokens
+        func acgt(_ kmer: String) -> Int { kmer.utf8.reduce(0) { $0 << 2 | Array("ACGT".utf8).firstIndex(of: $1)! } }
+        XCTAssertEqual(ranks, ids.map { table.ranks[acgt(vocab[Int($0)])] })
     }
 
     func testBadConfigsAndFoldersGiveClearErrors() throws {

@@ -29,20 +29,39 @@ final class TokenizerTests: XCTestCase {
         let seq = Array("ACGTNACGT".utf8)
         XCTAssertEqual(CharTokenizer().encode(ascii: seq), [5, 6, 7, 8, 9, 5, 6, 7, 8])
         XCTAssertEqual(CharTokenizer(addSpecial: true).encode(ascii: Array("AN".utf8)), [2, 5, 9, 3])
-        // DNABERT 3-mers: ACG = 0b000110 = 6 -> 11; CGT = 0b011011 = 27 -> 32; N-containing -> [UNK] = 1.
-        XCTAssertEqual(try KmerTokenizer(k: 3).encode(ascii: seq), [11, 32, 1, 1, 1, 11, 32])
+        // DNABERT 3-mers in its A < T < C < G order: ACG = 0*16 + 2*4 + 3 = 11 -> 16; CGT = 2*16 + 3*4 + 1 = 45
+        // -> 50; N-containing -> [UNK] = 1.
+        XCTAssertEqual(try KmerTokenizer(k: 3).encode(ascii: seq), [16, 50, 1, 1, 1, 16, 50])
         // NT 3-mers in ATCG order: ACG = 0*16+2*4+3 = 11 -> 15; T alone -> 4+64+1 = 69; N -> 72; TAC = 16+0+2 -> 22.
         let nt = try KmerTokenizer(k: 3, style: .nucleotideTransformer)
         XCTAssertEqual(nt.encode(ascii: Array("ACGTNACGTAC".utf8)), [15, 69, 72, 15, 22])
         XCTAssertEqual(nt.vocabulary.count, 4 + 64 + 5 + 2)
         XCTAssertEqual(nt.vocabulary.tokens[4], "AAA")
         XCTAssertEqual(nt.vocabulary.tokens[5], "AAT")
-        // BarcodeMAE, offset 1: skip A; CGT -> 32; NAC -> [UNK]; the trailing "GT" is dropped.
-        XCTAssertEqual(try KmerTokenizer(k: 3, style: .barcode(offset: 1)).encode(ascii: seq), [32, 1])
+        // BarcodeMAE, offset 1: skip A; CGT -> 50; NAC -> [UNK]; the trailing "GT" is dropped.
+        XCTAssertEqual(try KmerTokenizer(k: 3, style: .barcode(offset: 1)).encode(ascii: seq), [50, 1])
         // Decoding.
-        XCTAssertEqual(String(decoding: try KmerTokenizer(k: 3).decode([2, 11, 32, 3]), as: UTF8.self), "ACGT")
+        XCTAssertEqual(String(decoding: try KmerTokenizer(k: 3).decode([2, 16, 50, 3]), as: UTF8.self), "ACGT")
         XCTAssertEqual(String(decoding: try nt.decode([15, 69, 72]), as: UTF8.self), "ACGTN")
         XCTAssertEqual(String(decoding: try CharTokenizer().decode([2, 5, 6, 9, 3]), as: UTF8.self), "ACN")
+    }
+
+    /// DNABERT's released vocabularies (jerryji1993/DNABERT, src/transformers/dnabert-config/bert-config-k/
+    /// vocab.txt): the whole 3-mer file, and for 6-mers the first 40 lines and the block boundaries.
+    func testDNABERTVocabularyOrder() throws {
+        let released3 = "[PAD] [UNK] [CLS] [SEP] [MASK] AAA AAT AAC AAG ATA ATT ATC ATG ACA ACT ACC ACG AGA AGT AGC AGG TAA TAT TAC TAG TTA TTT TTC TTG TCA TCT TCC TCG TGA TGT TGC TGG CAA CAT CAC CAG CTA CTT CTC CTG CCA CCT CCC CCG CGA CGT CGC CGG GAA GAT GAC GAG GTA GTT GTC GTG GCA GCT GCC GCG GGA GGT GGC GGG"
+        XCTAssertEqual(try KmerTokenizer(k: 3).vocabulary.tokens, released3.split(separator: " ").map(String.init))
+        let v6 = try KmerTokenizer(k: 6).vocabulary.tokens
+        XCTAssertEqual(v6.count, 4101)
+        let first40 = "[PAD] [UNK] [CLS] [SEP] [MASK] AAAAAA AAAAAT AAAAAC AAAAAG AAAATA AAAATT AAAATC AAAATG AAAACA AAAACT AAAACC AAAACG AAAAGA AAAAGT AAAAGC AAAAGG AAATAA AAATAT AAATAC AAATAG AAATTA AAATTT AAATTC AAATTG AAATCA AAATCT AAATCC AAATCG AAATGA AAATGT AAATGC AAATGG AAACAA AAACAT AAACAC"
+        XCTAssertEqual(Array(v6[0..<40]), first40.split(separator: " ").map(String.init))
+        XCTAssertEqual(v6[1028], "AGGGGG"); XCTAssertEqual(v6[1029], "TAAAAA"); XCTAssertEqual(v6[2053], "CAAAAA")
+        XCTAssertEqual(v6[3077], "GAAAAA"); XCTAssertEqual(v6[4100], "GGGGGG")
+        // Encoding agrees with the vocabulary: each 6-mer's id is its line.
+        let k6 = try KmerTokenizer(k: 6)
+        for id in [5, 6, 77, 1028, 1029, 2500, 4100] { XCTAssertEqual(k6.encode(ascii: Array(v6[id].utf8)), [UInt32(id)], v6[id]) }
+        // The same order for the non-overlapping (BarcodeMAE) k-mers.
+        XCTAssertEqual(try KmerTokenizer(k: 6, style: .barcode(offset: 0)).encode(ascii: Array("TAAAAACAAAAA".utf8)), [1029, 2053])
     }
 
     func testBPEHandWorkedTraining() throws {
@@ -164,8 +183,8 @@ final class TokenizerTests: XCTestCase {
         let good = HFTokenizerJSON.export(try KmerTokenizer(k: 3))
         expect(String(good.prefix(good.count / 2)), "JSON")                      // truncated
         expect(good.replacingOccurrences(of: "\"WordLevel\"", with: "\"WordPiece\""), "model.type")
-        expect(good.replacingOccurrences(of: "\"AAC\":6", with: "\"AAC\":5"), "model.vocab")   // hand-edited: duplicate id
-        expect(good.replacingOccurrences(of: "\"AAC\":6", with: "\"AAC\":9999"), "model.vocab")
+        expect(good.replacingOccurrences(of: "\"AAC\":7", with: "\"AAC\":5"), "model.vocab")   // hand-edited: duplicate id
+        expect(good.replacingOccurrences(of: "\"AAC\":7", with: "\"AAC\":9999"), "model.vocab")
         expect("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"A\":0},\"merges\":[\"A C\"]}}", "model.merges")
         // Vocabularies that would encode DNA to nothing (issue 10).
         expect("{\"model\":{\"type\":\"BPE\",\"vocab\":{},\"merges\":[]}}", "model.vocab")

@@ -1,8 +1,9 @@
 /// k-mer tokenizers (k = 3...6 overlapping, 2...8 NT, 1...8 BarcodeMAE).
 ///
 /// - `.overlapping` (DNABERT): every k-mer at stride 1 (L - k + 1 tokens; DNABERT's dropped last k-mer
-///   is not reproduced). Vocabulary `[PAD] [UNK] [CLS] [SEP] [MASK]` then the 4^k k-mers in ACGT order;
-///   a k-mer containing N is `[UNK]`.
+///   is not reproduced). Vocabulary `[PAD] [UNK] [CLS] [SEP] [MASK]` then the 4^k k-mers in DNABERT's
+///   order, lexicographic over A < T < C < G (its released `vocab.txt`: AAAAAA, AAAAAT, AAAAAC, AAAAAG,
+///   AAAATA, ...), so ids match the `DNA_bert_k` checkpoints; a k-mer containing N is `[UNK]`.
 /// - `.nucleotideTransformer` (NT): split on N; each run is cut into k-mers from the left; leftover
 ///   bases and each N are single-letter tokens. NT's vocabulary: `<unk> <pad> <mask> <cls>`, the 4^k
 ///   k-mers in NT's ATCG order, `A T C G N`, `<eos> <bos>`.
@@ -24,8 +25,10 @@ public struct KmerTokenizer: Tokenizer {
     public var kind: TokenizerKind {
         switch style { case .overlapping: .kmer; case .nucleotideTransformer: .ntKmer; case .barcode: .barcodeKmer }
     }
-    /// ACGT code -> NT's ATCG digit.
+    /// ACGT code -> the ATCG digit of DNABERT's and NT's k-mer order.
     static let ntDigit: [Int] = [0, 2, 3, 1]
+    /// The same map packed 2 bits per code (digit(c) = (atcgPacked >> 2c) & 3), for loops that vectorise.
+    static let atcgPacked: UInt32 = 0x78
 
     public init(k: Int, style: Style = .overlapping, addSpecial: Bool = false) throws {
         switch style {
@@ -41,7 +44,7 @@ public struct KmerTokenizer: Tokenizer {
         let n = 1 << (2 * k)
         switch style {
         case .overlapping, .barcode:
-            let kmers = (0..<n).map { KmerTokenizer.kmerString($0, k: k, alphabet: Array("ACGT".utf8)) }
+            let kmers = (0..<n).map { KmerTokenizer.kmerString($0, k: k, alphabet: Array("ATCG".utf8)) }
             vocabulary = try Vocabulary(tokens: Self.dnabertSpecials + kmers, specials: Self.dnabertSpecials)
         case .nucleotideTransformer:
             let kmers = (0..<n).map { KmerTokenizer.kmerString($0, k: k, alphabet: Array("ATCG".utf8)) }
@@ -86,7 +89,7 @@ public struct KmerTokenizer: Tokenizer {
                 let head = min(n, kk - 1)
                 for i in 0..<head {
                     let c = Int(src[i] & 7)
-                    code = ((code << 2) | (c & 3)) & msk
+                    code = ((code << 2) | KmerTokenizer.ntDigit[c & 3]) & msk
                     lastN = c > 3 ? i : lastN
                 }
                 var i = head
@@ -95,7 +98,7 @@ public struct KmerTokenizer: Tokenizer {
                 var reg = UInt64(truncatingIfNeeded: code)
                 while i < n {
                     let c = Int(src[i] & 7)
-                    reg = (reg << 2) | UInt64(c & 3)
+                    reg = (reg << 2) | UInt64(KmerTokenizer.ntDigit[c & 3])
                     lastN = c > 3 ? i : lastN
                     dst[i - kk + 1] = i - lastN >= kk ? 5 &+ UInt32(truncatingIfNeeded: Int(truncatingIfNeeded: reg) & msk) : 1
                     i += 1
@@ -105,7 +108,7 @@ public struct KmerTokenizer: Tokenizer {
             var i = offset
             while i + k <= n {
                 var code = 0, ok = true
-                for j in i..<(i + k) { let b = Int(codes[j] & 7); if b > 3 { ok = false }; code = (code << 2) | (b & 3) }
+                for j in i..<(i + k) { let b = Int(codes[j] & 7); if b > 3 { ok = false }; code = (code << 2) | KmerTokenizer.ntDigit[b & 3] }
                 out.append(ok ? 5 + UInt32(code) : 1)
                 i += k
             }
@@ -131,7 +134,7 @@ public struct KmerTokenizer: Tokenizer {
         if addSpecial { out.append(endId) }
     }
 
-    /// ids[i] = 5 + 2-bit code of codes[i..<i+k], or 1 ([UNK]) when one of them is N.
+    /// ids[i] = 5 + the ATCG-order index of codes[i..<i+k], or 1 ([UNK]) when one of them is N.
     @inline(__always)
     static func overlappingIds(_ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt32>, _ count: Int, _ k: Int) {
         switch k {
@@ -143,10 +146,11 @@ public struct KmerTokenizer: Tokenizer {
     }
 
     static func idsFixed6(_ s: UnsafePointer<UInt8>, _ d: UnsafeMutablePointer<UInt32>, _ count: Int) {
+        @inline(__always) func digit(_ c: UInt32) -> UInt32 { (atcgPacked >> ((c & 3) << 1)) & 3 }
         for i in 0..<count {
             let c0 = UInt32(s[i] & 7), c1 = UInt32(s[i + 1] & 7), c2 = UInt32(s[i + 2] & 7)
             let c3 = UInt32(s[i + 3] & 7), c4 = UInt32(s[i + 4] & 7), c5 = UInt32(s[i + 5] & 7)
-            let code = (c0 & 3) << 10 | (c1 & 3) << 8 | (c2 & 3) << 6 | (c3 & 3) << 4 | (c4 & 3) << 2 | (c5 & 3)
+            let code = digit(c0) << 10 | digit(c1) << 8 | digit(c2) << 6 | digit(c3) << 4 | digit(c4) << 2 | digit(c5)
             let hasN = (c0 | c1 | c2 | c3 | c4 | c5) & 4
             d[i] = hasN != 0 ? 1 : 5 &+ code
         }
@@ -155,7 +159,7 @@ public struct KmerTokenizer: Tokenizer {
     static func idsGeneric(_ s: UnsafePointer<UInt8>, _ d: UnsafeMutablePointer<UInt32>, _ count: Int, _ k: Int) {
         for i in 0..<count {
             var code: UInt32 = 0, n: UInt32 = 0
-            for j in 0..<k { let c = UInt32(s[i + j] & 7); code = code << 2 | (c & 3); n |= c & 4 }
+            for j in 0..<k { let c = UInt32(s[i + j] & 7); code = code << 2 | ((atcgPacked >> ((c & 3) << 1)) & 3); n |= c & 4 }
             d[i] = n != 0 ? 1 : 5 &+ code
         }
     }
