@@ -22,7 +22,7 @@ enum OutputFolder {
                 throw PipelineError("the output folder holds shards of a different run (its genomeprep.run.json has another config)",
                                     path: c.out, hint: "choose another shards.out, or delete the folder if you mean to replace it")
             }
-            for f in ["genomeprep.run.json", "genomeprep.inputs.json", "tokenizer.json", "pmi.rank6.bin"] { unlink(c.out + "/" + f) }
+            for f in ["genomeprep.run.json", "genomeprep.inputs.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "pmi.rank6.bin"] { unlink(c.out + "/" + f) }
         }
         if let d = try? Data(contentsOf: URL(fileURLWithPath: provenancePath)) {
             let provenance = try? JSONValue.parse(Array(d))

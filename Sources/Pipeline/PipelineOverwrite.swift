@@ -6,7 +6,7 @@ import Shards
 
 extension PipelineRunner {
     /// `run --overwrite`: removes what GenomePrep wrote in `out` (split folders' shards, part folders,
-    /// index.json, journals, decompressed copies, genomeprep*.json, tokenizer.json, pmi.rank6.bin) so the
+    /// index.json, journals, decompressed copies, genomeprep*.json, tokenizer*.json, special_tokens_map.json, pmi.rank6.bin) so the
     /// run starts afresh. Anything else in the folder (a file a person put there) makes it refuse, and
     /// nothing is removed: GenomePrep never deletes what it did not write.
     public static func clearOutput(_ out: String) throws {
@@ -33,7 +33,7 @@ extension PipelineRunner {
                     }
                 }
                 dirs.append(path)
-            } else if (name.hasPrefix("genomeprep.") && name.hasSuffix(".json")) || name == "tokenizer.json"
+            } else if (name.hasPrefix("genomeprep.") && name.hasSuffix(".json")) || name == "tokenizer.json" || name == "tokenizer_config.json" || name == "special_tokens_map.json"
                         || name == "pmi.rank6.bin" || name.hasPrefix("pmi.rank6.bin.tmp-") || name.contains(".tmp-") {
                 files.append(path)
             } else {

@@ -192,6 +192,11 @@ public enum PipelineRunner {
         }
         try tokenizer.vocabulary.checkFits(bits: 16)
         try HFTokenizerJSON.write(tokenizer, to: c.out + "/tokenizer.json")
+        // A model's input is a window's tokens plus the two specials the post-processor adds.
+        let maxTokens = (c.tokenizer == .char ? c.window : c.tokenizer == .kmer ? max(1, c.window - c.k + 1) : c.window) + 2
+        for f in HFTokenizerJSON.transformersFiles(tokenizer, modelMaxLength: maxTokens) {
+            try writeAtomically(Array(f.text.utf8), to: c.out + "/" + f.name)
+        }
 
         // PMI ranks per 6-mer token (CM-GEMS).
         var ranks: [UInt16]? = nil

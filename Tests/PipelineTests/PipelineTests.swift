@@ -112,6 +112,35 @@ final class PipelineTests: XCTestCase {
         }
     }
 
+    /// Every kind's run folder is a tokenizer `transformers` loads (transformers_tokenizer.py): special
+    /// ids, shard ids = encode without specials, the checkpoints' specials with them, decode, padding, and
+    /// DataCollatorForLanguageModeling.
+    func testTransformersLoadsEveryKindsTokenizer() throws {
+        guard let python = interopPython() else {
+            if interopRequired { XCTFail("no interop Python") }
+            throw XCTSkip("no Python with transformers; `bash .ci/python-env` builds it")
+        }
+        let cases: [(String, String, Int, Int)] = [
+            ("char", #""tokenizer": {"kind": "char"}"#, 1, 0),
+            ("kmer", #""tokenizer": {"kind": "kmer", "k": 6}"#, 6, 0),
+            ("nt-kmer", #""tokenizer": {"kind": "nt-kmer", "k": 6}"#, 6, 0),
+            ("barcode-kmer", #""tokenizer": {"kind": "barcode-kmer", "k": 6, "offset": 2}"#, 6, 2),
+            ("bpe", #""tokenizer": {"kind": "bpe", "vocabSize": 300}"#, 1, 0),
+        ]
+        for (name, tok, k, offset) in cases {
+            let c = try PipelineConfig.load(path: try config("""
+            {"version": 1, "name": "t", "inputs": ["DATA/lambda_phage.fa.gz"],
+             "windows": {"window": 300, "stride": 300, "seed": 1, "val": 0.1},
+             \(tok), "shards": {"out": "OUT"}}
+            """, out: "hf-" + name))
+            _ = try PipelineRunner.run(c)
+            let script = repoRoot.appendingPathComponent("Tests/PipelineTests/transformers_tokenizer.py").path
+            let (status, out, err) = try runCommand([python, script, c.out, dataFile("lambda_phage.fa.gz"), name, String(k), String(offset)])
+            XCTAssertEqual(status, 0, "\(name): \(err)")
+            XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "ok", name)
+        }
+    }
+
     func testOutputIsByteIdenticalWhateverTheThreadCountAndRerun() throws {
         var hashes: [[String: String]] = []
         for (n, threads) in [1, 2, 2].enumerated() {

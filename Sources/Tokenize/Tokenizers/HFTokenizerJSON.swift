@@ -14,7 +14,20 @@ import GenomeIO
 /// - barcode-kmer: `WordLevel` + `Split` on `.{k}` (isolated); the text must start at the offset and
 ///   hold a whole number of k-mers.
 /// - bpe: `BPE` + `Whitespace` (a window is one word), DNABERT-2's setup.
+///
+/// Every file also has a post-processor that adds the specials the matching checkpoints expect around
+/// a sequence (`[CLS] … [SEP]`; NT: `<cls> … <eos>`), so `encode(text)` gives a model's input and
+/// `encode(text, add_special_tokens=False)` gives exactly the ids in the shards (which hold no specials),
+/// and a `Fuse` decoder, so `decode` gives the bases back without spaces (BPE keeps `[UNK]`, which is
+/// not marked special). Overlapping k-mers have no decoder: no Hugging Face decoder can merge
+/// overlapping tokens, so they decode to DNABERT's space-separated k-mers (`genome-prep tokenizer
+/// decode` merges them).
 public enum HFTokenizerJSON {
+    /// The tokens a model's input starts and ends with (`[CLS]`, `[SEP]`; NT: `<cls>`, `<eos>`).
+    public static func boundaryTokens(_ t: any Tokenizer) -> (first: String, last: String) {
+        t.kind == .ntKmer ? ("<cls>", "<eos>") : ("[CLS]", "[SEP]")
+    }
+
     // MARK: export
 
     public static func export(_ t: any Tokenizer) -> String {
@@ -28,7 +41,8 @@ public enum HFTokenizerJSON {
             a.add("id", .int(Int(t.vocabulary.id(s)!)))
             a.add("content", .string(s))
             a.add("single_word", .bool(false)); a.add("lstrip", .bool(false)); a.add("rstrip", .bool(false))
-            a.add("normalized", .bool(false)); a.add("special", .bool(true))
+            // BPE's [UNK] stands for bases, so decoding keeps it (skip_special_tokens drops specials only).
+            a.add("normalized", .bool(false)); a.add("special", .bool(!(t is BPETokenizer && s == "[UNK]")))
             added.append(.object(a))
         }
         o.add("added_tokens", .array(added))
@@ -74,8 +88,31 @@ public enum HFTokenizerJSON {
             model.add("vocab", .object(vocab))
             model.add("unk_token", .string("[UNK]"))
         }
-        o.add("post_processor", .null)
-        o.add("decoder", .null)
+        let (first, last) = boundaryTokens(t)
+        if let firstID = t.vocabulary.id(first), let lastID = t.vocabulary.id(last) {
+            func special(_ tok: String, _ type: Int) -> JSONValue {
+                var x = JSONObject(); x.add("id", .string(tok)); x.add("type_id", .int(type))
+                var w = JSONObject(); w.add("SpecialToken", .object(x)); return .object(w)
+            }
+            func sequence(_ id: String, _ type: Int) -> JSONValue {
+                var x = JSONObject(); x.add("id", .string(id)); x.add("type_id", .int(type))
+                var w = JSONObject(); w.add("Sequence", .object(x)); return .object(w)
+            }
+            func entry(_ tok: String, _ id: UInt32) -> JSONValue {
+                var x = JSONObject(); x.add("id", .string(tok)); x.add("ids", .array([.int(Int(id))])); x.add("tokens", .array([.string(tok)]))
+                return .object(x)
+            }
+            var pp = JSONObject()
+            pp.add("type", .string("TemplateProcessing"))
+            pp.add("single", .array([special(first, 0), sequence("A", 0), special(last, 0)]))
+            pp.add("pair", .array([special(first, 0), sequence("A", 0), special(last, 0), sequence("B", 1), special(last, 1)]))
+            var st = JSONObject(); st.add(first, entry(first, firstID)); st.add(last, entry(last, lastID))
+            pp.add("special_tokens", .object(st))
+            o.add("post_processor", .object(pp))
+        } else {
+            o.add("post_processor", .null)
+        }
+        o.add("decoder", t.kind == .kmer ? .null : simple("Fuse"))
         o.add("model", .object(model))
         return JSONValue.object(o).render() + "\n"
     }
@@ -83,6 +120,33 @@ public enum HFTokenizerJSON {
     public static func write(_ t: any Tokenizer, to path: String) throws {
         let file = try OutputFile(path: path)
         do { try file.write(export(t)); try file.commit() } catch { file.abandon(); throw error }
+    }
+
+    /// The special tokens under the names `transformers` gives them (pad, unk, cls, sep, mask; NT: bos/eos).
+    static func specialTokensMap(_ t: any Tokenizer) -> JSONObject {
+        var m = JSONObject()
+        let v = t.vocabulary
+        let names: [(String, String)] = t.kind == .ntKmer
+            ? [("bos_token", "<bos>"), ("eos_token", "<eos>"), ("unk_token", "<unk>"), ("sep_token", "<eos>"), ("pad_token", "<pad>"),
+               ("cls_token", "<cls>"), ("mask_token", "<mask>")]
+            : [("unk_token", "[UNK]"), ("sep_token", "[SEP]"), ("pad_token", "[PAD]"), ("cls_token", "[CLS]"), ("mask_token", "[MASK]")]
+        for (key, tok) in names where v.id(tok) != nil { m.add(key, .string(tok)) }
+        return m
+    }
+
+    /// `tokenizer_config.json` and `special_tokens_map.json`, which `transformers.AutoTokenizer` reads next
+    /// to `tokenizer.json` (a `PreTrainedTokenizerFast` with the specials named, padding on the right).
+    public static func transformersFiles(_ t: any Tokenizer, modelMaxLength: Int) -> [(name: String, text: String)] {
+        var c = JSONObject()
+        c.add("tokenizer_class", .string("PreTrainedTokenizerFast"))
+        c.add("model_max_length", .int(modelMaxLength))
+        c.add("padding_side", .string("right"))
+        c.add("truncation_side", .string("right"))
+        c.add("clean_up_tokenization_spaces", .bool(false))
+        c.add("model_input_names", .array([.string("input_ids"), .string("token_type_ids"), .string("attention_mask")]))
+        let m = specialTokensMap(t)
+        for (k, v) in m.pairs { c.add(k, v) }
+        return [("tokenizer_config.json", JSONValue.object(c).render() + "\n"), ("special_tokens_map.json", JSONValue.object(m).render() + "\n")]
     }
 
     // MARK: import
