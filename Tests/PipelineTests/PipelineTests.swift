@@ -141,6 +141,61 @@ final class PipelineTests: XCTestCase {
         }
     }
 
+    /// The `genomeprep` Python package, pip-installed from python/ into a scratch folder: a DataLoader with 2
+    /// workers over every kind's shards (BPE and NT k-mers of varying length included) yields every
+    /// sample once with the right ids and padding, also from a remote; and the README's snippet runs.
+    func testPythonPackage() throws {
+        guard let python = interopPython() else {
+            if interopRequired { XCTFail("no interop Python") }
+            throw XCTSkip("no Python with torch and streaming; `bash .ci/python-env` builds it")
+        }
+        let site = tempDir("gp-python")
+        defer { try? FileManager.default.removeItem(at: site) }
+        let (ps, _, pe) = try runCommand([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                                          "--target", site.path, repoRoot.appendingPathComponent("python").path])
+        XCTAssertEqual(ps, 0, pe)
+        try? FileManager.default.removeItem(at: repoRoot.appendingPathComponent("python/build"))
+        try? FileManager.default.removeItem(at: repoRoot.appendingPathComponent("python/genomeprep.egg-info"))
+        let script = repoRoot.appendingPathComponent("Tests/PipelineTests/python_package.py").path
+        func py(_ args: [String]) throws -> (Int32, String, String) {
+            try runCommand(["env", "PYTHONPATH=" + site.path, "PYTHONDONTWRITEBYTECODE=1", python, script] + args)
+        }
+        let cases: [(String, String)] = [
+            ("char", #""tokenizer": {"kind": "char"}"#),
+            ("kmer-pmi", #""tokenizer": {"kind": "kmer", "k": 6}, "pmi": {"maxK": 7, "minCount": 2}"#),
+            ("nt-kmer", #""tokenizer": {"kind": "nt-kmer", "k": 6}"#),
+            ("barcode", #""tokenizer": {"kind": "barcode-kmer", "k": 6}"#),
+            ("bpe", #""tokenizer": {"kind": "bpe", "vocabSize": 300}"#),
+        ]
+        for (name, tok) in cases {
+            let c = try PipelineConfig.load(path: try config("""
+            {"version": 1, "name": "p", "inputs": ["DATA/lambda_phage.fa.gz"],
+             "windows": {"window": 300, "stride": 300, "seed": 1, "softMask": "keep"}, \(tok), "shards": {"out": "OUT", "sizeLimit": 4096}}
+            """, out: "py-" + name))
+            _ = try PipelineRunner.run(c)
+            let (s, o, e) = try py(["check", c.out, site.appendingPathComponent("cache-" + name).path])
+            XCTAssertEqual(s, 0, "\(name): \(e)")
+            XCTAssertEqual(o.trimmingCharacters(in: .whitespacesAndNewlines), "ok", name)
+        }
+        // The README's snippet, pointed at a scratch E. coli run.
+        let readme = try String(contentsOf: repoRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let start = readme.range(of: "```python\n"), let end = readme.range(of: "```", range: start.upperBound..<readme.endIndex) else {
+            return XCTFail("no python snippet in the README")
+        }
+        let text = try String(contentsOf: repoRoot.appendingPathComponent("pipelines/ecoli-char.json"), encoding: .utf8)
+        let ecoli = site.appendingPathComponent("ecoli-char").path
+        let cfg = site.appendingPathComponent("ecoli.json").path
+        try text.replacingOccurrences(of: "\"out/ecoli-char\"", with: "\"\(ecoli)\"")
+            .replacingOccurrences(of: "\"data/", with: "\"\(repoRoot.path)/data/").write(toFile: cfg, atomically: true, encoding: .utf8)
+        _ = try PipelineRunner.run(try PipelineConfig.load(path: cfg))
+        let snippet = site.appendingPathComponent("snippet.py").path
+        try String(readme[start.upperBound..<end.lowerBound]).replacingOccurrences(of: "\"out/ecoli-char\"", with: "\"\(ecoli)\"")
+            .write(toFile: snippet, atomically: true, encoding: .utf8)
+        let (s, o, e) = try py(["snippet", snippet])
+        XCTAssertEqual(s, 0, e)
+        XCTAssertEqual(o.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
+    }
+
     func testOutputIsByteIdenticalWhateverTheThreadCountAndRerun() throws {
         var hashes: [[String: String]] = []
         for (n, threads) in [1, 2, 2].enumerated() {
