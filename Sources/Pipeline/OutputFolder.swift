@@ -60,7 +60,7 @@ enum OutputFolder {
         // The inputs as this run first saw them (size and modification time): a rerun that would adopt
         // shards of an interrupted run refuses inputs that changed since, instead of mixing two genomes.
         let inputsPath = c.out + (part.map { "/genomeprep.inputs.\($0.folder).json" } ?? "/genomeprep.inputs.json")
-        let inputsSeen = JSONValue.array(c.inputs.map { p in
+        let inputsSeen = JSONValue.array((c.inputs + (c.tokenizerFile.map { [$0] } ?? [])).map { p in
             var st = stat()
             _ = stat(p, &st)
             var o = JSONObject()

@@ -21,6 +21,9 @@ public struct PipelineConfig: Sendable {
     public var test = 0.0
     public var splitBlock = 100_000
     public var tokenizer: TokenizerKind = .char
+    /// An existing tokenizer.json to shard with (`tokenizer.file`): a DNABERT-2 or other Hugging Face BPE,
+    /// GenomePrep's WordLevel vocabularies, or another run's tokenizer.json.
+    public var tokenizerFile: String? = nil
     public var k = 6
     public var offset = 0
     public var vocabSize = 4096
@@ -41,7 +44,7 @@ public struct PipelineConfig: Sendable {
         "": ["version", "name", "inputs", "windows", "tokenizer", "pmi", "shards"],
         "windows": ["window", "stride", "sampler", "count", "perContig", "bed", "jitter", "maxNFraction", "softMask", "strand",
                     "seed", "val", "test", "splitBlock"],
-        "tokenizer": ["kind", "k", "offset", "vocabSize", "minFrequency"],
+        "tokenizer": ["kind", "k", "offset", "vocabSize", "minFrequency", "file"],
         "pmi": ["maxK", "minCount"],
         "shards": ["out", "sizeLimit", "zstdLevel", "zstdMode", "hashes"],
     ]
@@ -132,7 +135,19 @@ public struct PipelineConfig: Sendable {
             guard c.val + c.test < 1 else { throw bad("windows.val + windows.test", "below 1 so that a train split remains (got \(c.val + c.test))") }
             c.splitBlock = try int(w, "splitBlock", "windows.splitBlock", 1...(1 << 40)) ?? c.splitBlock
         }
-        if let t = try section("tokenizer") {
+        if let t = try section("tokenizer"), let file = try str(t, "file", "tokenizer.file") {
+            guard t.count == 1 else {
+                throw PipelineError("'tokenizer.file' takes no other tokenizer keys (the file says what it is; got \(t.pairs.map { $0.0 }.sorted()))", path: path)
+            }
+            // Loaded here so that its kind and k are known to the checks below (pmi needs 6-mers).
+            let loaded = try HFTokenizerJSON.load(path: file)
+            c.tokenizerFile = file
+            c.tokenizer = loaded.kind
+            if let km = loaded as? KmerTokenizer {
+                c.k = km.k
+                if case .barcode(let o) = km.style { c.offset = o }
+            }
+        } else if let t = try section("tokenizer") {
             if let k = try str(t, "kind", "tokenizer.kind") {
                 guard let kind = TokenizerKind(rawValue: k) else { throw bad("tokenizer.kind", "char, kmer, nt-kmer, barcode-kmer or bpe") }
                 c.tokenizer = kind

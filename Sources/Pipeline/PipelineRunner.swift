@@ -183,7 +183,9 @@ public enum PipelineRunner {
 
         // Tokenizer (BPE learns from the train split only).
         let tokenizer: any Tokenizer
-        if c.tokenizer == .bpe {
+        if let file = c.tokenizerFile {
+            tokenizer = try HFTokenizerJSON.load(path: file)
+        } else if c.tokenizer == .bpe {
             log("training BPE (vocab \(c.vocabSize)) on the train split")
             let trainer = try BPETrainer(vocabSize: c.vocabSize, minFrequency: c.minFrequency)
             tokenizer = try TokenizerFactory.trainBPE(windows: o, trainer: trainer).0

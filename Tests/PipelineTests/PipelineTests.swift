@@ -196,6 +196,58 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(o.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
     }
 
+    /// `"tokenizer": {"file": ...}`: genome B sharded with genome A's BPE (B's tokenizer.json is A's
+    /// vocabulary and merges, and B's ids are what the real `tokenizers` encodes with A's file); a
+    /// post-processor GenomePrep would not apply is refused, and so is mixing `file` with other keys.
+    func testPipelineUsesAnExistingTokenizerFile() throws {
+        let a = try PipelineConfig.load(path: try config("""
+        {"version": 1, "name": "a", "inputs": ["DATA/lambda_phage.fa.gz"], "windows": {"window": 300, "stride": 300},
+         "tokenizer": {"kind": "bpe", "vocabSize": 300}, "shards": {"out": "OUT"}}
+        """, out: "genome-a"))
+        _ = try PipelineRunner.run(a)
+        let aTok = a.out + "/tokenizer.json"
+        let b = try PipelineConfig.load(path: try config("""
+        {"version": 1, "name": "b", "inputs": ["DATA/lambda_phage.fa.bgz"], "windows": {"window": 250, "stride": 250},
+         "tokenizer": {"file": "\(aTok)"}, "shards": {"out": "OUT"}}
+        """, out: "genome-b"))
+        XCTAssertEqual(b.tokenizer, .bpe)
+        _ = try PipelineRunner.run(b)
+        let bInfo = try DatasetInfo.load(folder: b.out), aInfo = try DatasetInfo.load(folder: a.out)
+        XCTAssertEqual(bInfo.vocabSize, aInfo.vocabSize)
+        XCTAssertEqual(try String(contentsOfFile: b.out + "/tokenizer.json", encoding: .utf8), try String(contentsOfFile: aTok, encoding: .utf8))
+        let r = try MDSReader(directory: b.out + "/train")
+        var starts: [String] = [], ids: [String] = []
+        for i in [0, 7, r.sampleCount - 1] {
+            let x = try r.sample(i)
+            guard case .int64(let st)? = x["start"], case .u16(let t)? = x["tokens"] else { return XCTFail("columns") }
+            starts.append(String(st)); ids.append(t.map(String.init).joined(separator: " "))
+        }
+        let script = """
+        import gzip, sys
+        from tokenizers import Tokenizer
+        g = "".join(l.strip() for l in gzip.open(sys.argv[2], "rt") if not l.startswith(">")).upper()
+        t = Tokenizer.from_file(sys.argv[1])
+        for s in sys.argv[3:]:
+            print(" ".join(map(str, t.encode(g[int(s):int(s) + 250], add_special_tokens=False).ids)))
+        """
+        let want = try python(script, [aTok, dataFile("lambda_phage.fa.gz")] + starts).split(separator: "\n").map(String.init)
+        XCTAssertEqual(ids, want)
+
+        // Refused: a post-processor that would be ignored, and `file` with other keys.
+        let text = try String(contentsOfFile: aTok, encoding: .utf8)
+        guard let ppStart = text.range(of: "\"post_processor\":"), let ppEnd = text.range(of: ",\"decoder\":") else { return XCTFail("layout") }
+        let bert = text.replacingCharacters(in: ppStart.upperBound..<ppEnd.lowerBound,
+                                            with: #"{"type":"BertProcessing","sep":["[SEP]",3],"cls":["[CLS]",2]}"#)
+        let bad = dir.appendingPathComponent("bert-pp.json").path
+        try bert.write(toFile: bad, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try PipelineConfig.load(path: try config("""
+        {"name": "c", "inputs": ["DATA/lambda_phage.fa.gz"], "tokenizer": {"file": "\(bad)"}, "shards": {"out": "OUT"}}
+        """, out: "genome-c"))) { e in XCTAssertTrue("\(e)".contains("post_processor") && "\(e)".contains("BertProcessing"), "\(e)") }
+        XCTAssertThrowsError(try PipelineConfig.load(path: try config("""
+        {"name": "c", "inputs": ["DATA/lambda_phage.fa.gz"], "tokenizer": {"file": "\(aTok)", "kind": "char"}, "shards": {"out": "OUT"}}
+        """, out: "genome-c"))) { e in XCTAssertTrue("\(e)".contains("takes no other tokenizer keys"), "\(e)") }
+    }
+
     func testOutputIsByteIdenticalWhateverTheThreadCountAndRerun() throws {
         var hashes: [[String: String]] = []
         for (n, threads) in [1, 2, 2].enumerated() {

@@ -151,6 +151,35 @@ public enum HFTokenizerJSON {
 
     // MARK: import
 
+    /// A post-processor is applied or refused, never ignored: GenomePrep's shards hold a window's tokens
+    /// without specials, and the tokenizer.json it writes adds `[CLS] … [SEP]` (NT: `<cls> … <eos>`) when
+    /// encoding for a model. So a file may have no post-processor, or a TemplateProcessing that wraps a
+    /// single sequence in one special token on each side (DNABERT-2's `[CLS] $A [SEP]`), which the written
+    /// file reproduces; anything else (BertProcessing, RobertaProcessing, ByteLevel, other templates) is
+    /// refused, naming the field.
+    static func checkPostProcessor(_ v: JSONValue?, vocab: JSONObject, path: String) throws {
+        guard let v, v != .null else { return }
+        func refuse(_ why: String) -> TokenizeError {
+            TokenizeError("\(why); GenomePrep applies only '[CLS] $A [SEP]'-style templates (the shards hold no specials; "
+                          + "the tokenizer.json it writes adds them for models)", path: path, field: "post_processor")
+        }
+        guard case .object(let p) = v, case .string(let type)? = p["type"] else { throw refuse("not an object with a type") }
+        guard type == "TemplateProcessing" else { throw refuse("post-processor type '\(type)' is not applied") }
+        guard case .array(let single)? = p["single"], single.count == 3 else { throw refuse("the single-sequence template is not [special] $A [special]") }
+        func specialName(_ x: JSONValue) -> String? {
+            if case .object(let w) = x, case .object(let s)? = w["SpecialToken"], case .string(let id)? = s["id"] { return id }
+            return nil
+        }
+        guard let first = specialName(single[0]), let last = specialName(single[2]),
+              case .object(let mid) = single[1], mid["Sequence"] != nil else {
+            throw refuse("the single-sequence template is not [special] $A [special]")
+        }
+        let expected = [("[CLS]", "[SEP]"), ("<cls>", "<eos>")]
+        guard expected.contains(where: { $0 == (first, last) }), vocab[first] != nil, vocab[last] != nil else {
+            throw refuse("the template wraps sequences in '\(first)' and '\(last)'")
+        }
+    }
+
     /// Loads a `tokenizer.json`: BPE models (trained by GenomePrep or by HF `BpeTrainer`), and the
     /// WordLevel vocabularies GenomePrep writes. Anything else is refused, naming the field.
     public static func load(path: String) throws -> any Tokenizer {
@@ -166,6 +195,7 @@ public enum HFTokenizerJSON {
         guard case .object(let model)? = o["model"] else { throw TokenizeError("missing or not an object", path: path, field: "model") }
         guard case .string(let type)? = model["type"] else { throw TokenizeError("missing model type", path: path, field: "model.type") }
         guard case .object(let vocabObj)? = model["vocab"] else { throw TokenizeError("missing or not an object", path: path, field: "model.vocab") }
+        try checkPostProcessor(o["post_processor"], vocab: vocabObj, path: path)
         var tokens = [String?](repeating: nil, count: vocabObj.count)
         for (tok, v) in vocabObj.pairs {
             guard case .int(let id) = v, id >= 0, id < vocabObj.count else {
