@@ -8,13 +8,14 @@ import XCTest
 
 /// A trained run exported for Hugging Face: `AutoModelForMaskedLM.from_pretrained` loads it (a
 /// BertForMaskedLM with tied decoder) and gives the Swift model's logits; `embed`'s .npy equals the
-/// mean-pooled last hidden states transformers computes; the linear probe recovers a known accuracy.
+/// mean over all tokens of the last hidden states transformers computes (samples longer than the model's
+/// positions in pieces); the linear probe recovers a known accuracy.
 final class ExportTests: XCTestCase {
     func trainTiny(_ dir: URL) throws -> TrainedRun {
         let data = Fixtures.char
         let cfg = dir.appendingPathComponent("train.json").path
         try """
-        {"version": 1, "name": "tiny", "data": {"train": ["\(data)/train"], "val": "\(data)/val"},
+        {"version": 1, "name": "tiny", "data": {"train": ["\(data)/train"], "val": "\(data)/val", "sequenceLength": 64},
          "model": {"layers": 2, "hidden": 16, "heads": 2, "intermediate": 32}, "batch": {"size": 4}, "steps": 3,
          "optimizer": {"lr": 0.01}, "eval": {"interval": 3, "batches": 1}, "out": "\(dir.appendingPathComponent("run").path)"}
         """.write(toFile: cfg, atomically: true, encoding: .utf8)
@@ -33,20 +34,21 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(run.step, 3)
         let hf = dir.appendingPathComponent("hf").path
         let files = try run.exportHuggingFace(to: hf, overwrite: false)
-        XCTAssertEqual(Set(files), ["config.json", "model.safetensors", "tokenizer.json"])
+        XCTAssertEqual(Set(files), ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"])
         XCTAssertThrowsError(try run.exportHuggingFace(to: hf, overwrite: false)) { XCTAssertTrue("\($0)".contains("not empty"), "\($0)") }
 
-        // A batch with padding, through the Swift model.
+        // A batch with padding, through the Swift model (64 positions).
         let model = try run.loadModel(rows: 2, length: 100)
+        XCTAssertEqual(model.length, 64)
         var ids = [Int32](), att = [UInt8]()
-        for r in 0..<2 { for t in 0..<100 { let real = r == 0 || t < 60; ids.append(real ? Int32(5 + (t * 7 + r) % 4) : 0); att.append(real ? 1 : 0) } }
+        for r in 0..<2 { for t in 0..<64 { let real = r == 0 || t < 40; ids.append(real ? Int32(5 + (t * 7 + r) % 4) : 0); att.append(real ? 1 : 0) } }
         model.forward(ids: ids, positions: nil, attention: att, labels: nil, rows: 2, head: .all)
-        let swiftLogits = Array(UnsafeBufferPointer(start: model.logits, count: 2 * 100 * model.config.vocabSize))
-        func grid<T: BinaryInteger>(_ a: [T]) -> String { "[" + (0..<2).map { r in "[" + a[(r * 100)..<(r * 100 + 100)].map { String($0) }.joined(separator: ",") + "]" }.joined(separator: ",") + "]" }
+        let swiftLogits = Array(UnsafeBufferPointer(start: model.logits, count: 2 * 64 * model.config.vocabSize))
+        func grid<T: BinaryInteger>(_ a: [T]) -> String { "[" + (0..<2).map { r in "[" + a[(r * 64)..<(r * 64 + 64)].map { String($0) }.joined(separator: ",") + "]" }.joined(separator: ",") + "]" }
         let work = dir.path
         try "{\"input_ids\": \(grid(ids)), \"attention_mask\": \(grid(att))}".write(toFile: work + "/batch.json", atomically: true, encoding: .utf8)
 
-        // embed over the val split, and its samples' tokens for the reference.
+        // embed over the val split (100-token samples: pieces of 64 and 36), and its samples' tokens for the reference.
         let val = Fixtures.char + "/val"
         let e = try Embedder.embed(run: run, split: val, batchSize: 3)
         try e.values.withUnsafeBufferPointer { try NPY.write($0.baseAddress!, rows: e.rows, columns: e.hidden, to: work + "/embed.npy") }

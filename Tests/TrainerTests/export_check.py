@@ -1,6 +1,7 @@
 """The Python side of ExportTests.swift: loads `genome-prep export`'s folder with the real
 transformers.AutoModelForMaskedLM, and writes (as JSON) the logits of the batch in batch.json and the
-mean-pooled last hidden states of the samples in samples.json, for the Swift test to compare.
+mean over all tokens of the last hidden states of the samples in samples.json (a sample longer than
+max_position_embeddings in consecutive pieces of that length), for the Swift test to compare.
 Usage: python export_check.py HF_DIR WORK_DIR
 """
 import json
@@ -9,7 +10,7 @@ import sys
 import numpy as np
 import torch
 from tokenizers import Tokenizer
-from transformers import AutoModelForMaskedLM
+from transformers import AutoModelForMaskedLM, AutoTokenizer
 
 hf, work = sys.argv[1], sys.argv[2]
 torch.set_num_threads(1)
@@ -21,13 +22,18 @@ with torch.no_grad():
 samples = json.load(open(f"{work}/samples.json"))
 pooled = []
 with torch.no_grad():
+    n = model.config.max_position_embeddings
     for ids in samples:
-        ids_t = torch.tensor([ids])
-        h = model.bert(input_ids=ids_t, attention_mask=torch.ones_like(ids_t)).last_hidden_state[0]
-        pooled.append(h.mean(dim=0).numpy())
+        pieces = []
+        for start in range(0, len(ids), n):
+            ids_t = torch.tensor([ids[start:start + n]])
+            pieces.append(model.bert(input_ids=ids_t, attention_mask=torch.ones_like(ids_t)).last_hidden_state[0])
+        pooled.append(torch.cat(pieces).mean(dim=0).numpy())
 embedded = np.load(f"{work}/embed.npy")
 assert embedded.dtype == np.float32 and embedded.shape == (len(samples), model.config.hidden_size), (embedded.dtype, embedded.shape)
 tok = Tokenizer.from_file(f"{hf}/tokenizer.json")
+auto = AutoTokenizer.from_pretrained(hf)
+assert auto.mask_token_id is not None and auto.pad_token_id == model.config.pad_token_id, (auto.mask_token_id, auto.pad_token_id)
 json.dump({"logits": logits.flatten().tolist(),
            "embed_max_abs_diff": float(np.abs(np.stack(pooled) - embedded).max()),
            "embed_scale": float(np.abs(np.stack(pooled)).max()),

@@ -63,7 +63,8 @@ public struct TrainedRun {
 }
 
 /// `genome-prep embed`: every sample of a split folder, in index order, through a trained model; the
-/// last layer's hidden states averaged over each sample's tokens.
+/// last layer's hidden states averaged over each sample's tokens. A sample longer than the model's
+/// positions is embedded in consecutive pieces of that length, and the mean is taken over all its tokens.
 public enum Embedder {
     /// - Returns: samples x hidden floats, row-major, and the hidden size.
     public static func embed(run: TrainedRun, split: String, batchSize: Int = 16,
@@ -83,39 +84,57 @@ public enum Embedder {
         }
         let L = model.length, H = model.config.hiddenSize
         var ids = [Int32](repeating: pad, count: batchSize * L), att = [UInt8](repeating: 0, count: batchSize * L)
-        var out = [Float](repeating: 0, count: reader.sampleCount * H)
-        var row = 0, done = 0
+        var pooled = [Float](repeating: 0, count: batchSize * H)
+        var rowSample = [Int](repeating: 0, count: batchSize), rowTokens = [Int](repeating: 0, count: batchSize)
+        var sums = [Double](repeating: 0, count: reader.sampleCount * H), tokens = [Int](repeating: 0, count: reader.sampleCount)
+        var row = 0, sample = 0
         func flush() {
             guard row > 0 else { return }
             ids.withUnsafeBufferPointer { i in att.withUnsafeBufferPointer { a in
                 _ = model.forward(ids: i.baseAddress!, positions: nil, attention: a.baseAddress!, labels: nil, rows: row, head: .targets)
             } }
-            out.withUnsafeMutableBufferPointer { model.meanPooled(into: $0.baseAddress! + done * H) }
-            done += row; row = 0
-            progress?(done, reader.sampleCount)
+            pooled.withUnsafeMutableBufferPointer { model.meanPooled(into: $0.baseAddress!) }
+            for r in 0..<row {
+                let s = rowSample[r], w = Double(rowTokens[r])
+                for j in 0..<H { sums[s * H + j] += Double(pooled[r * H + j]) * w }
+                tokens[s] += rowTokens[r]
+            }
+            row = 0
+            progress?(sample, reader.sampleCount)
         }
         let buffer = MDSShardBuffer()
         for s in 0..<reader.shards.count {
             let view = try reader.decompress(try reader.readStored(s), into: buffer)
             for j in 0..<view.samples {
                 let (values, count, itemSize) = try view.array(j, column: column)
-                let n = min(count, L)
-                for t in 0..<L {
-                    var id = pad
-                    if t < n {
-                        id = itemSize == 1 ? Int32(values[t]) : Int32(values.loadUnaligned(fromByteOffset: 2 * t, as: UInt16.self).littleEndian)
-                        guard id >= 0, Int(id) < info.vocabSize else {
-                            throw PipelineError("sample \(view.firstSample + j): token id \(id) outside the vocabulary", path: view.path)
+                var start = 0
+                repeat {
+                    let n = min(count - start, L)
+                    for t in 0..<L {
+                        var id = pad
+                        if t < n {
+                            let k = start + t
+                            id = itemSize == 1 ? Int32(values[k]) : Int32(values.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self).littleEndian)
+                            guard id >= 0, Int(id) < info.vocabSize else {
+                                throw PipelineError("sample \(view.firstSample + j): token id \(id) outside the vocabulary", path: view.path)
+                            }
                         }
+                        ids[row * L + t] = id
+                        att[row * L + t] = t < n ? 1 : 0
                     }
-                    ids[row * L + t] = id
-                    att[row * L + t] = t < n ? 1 : 0
-                }
-                row += 1
-                if row == batchSize { flush() }
+                    rowSample[row] = sample; rowTokens[row] = n
+                    row += 1
+                    if row == batchSize { flush() }
+                    start += L
+                } while start < count
+                sample += 1
             }
         }
         flush()
+        var out = [Float](repeating: 0, count: reader.sampleCount * H)
+        for s in 0..<reader.sampleCount where tokens[s] > 0 {
+            for j in 0..<H { out[s * H + j] = Float(sums[s * H + j] / Double(tokens[s])) }
+        }
         return (out, reader.sampleCount, H)
     }
 }
