@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Does the trainer learn? Reruns the README's "Proof that it learns" on E. coli, start to finish:
-#   1. character shards (pipelines/ecoli-char.json; val = 100 kbp blocks held out of training);
+#   1. character shards of 128 bp windows (pipelines/ecoli-char-128.json; val = 100 kbp blocks held out of training);
 #   2. genome-prep train pipelines/train-ecoli-char.json (eval: masked-base cross-entropy on the whole val
 #      split, fixed masking seed), timed;
 #   3. the count baselines on the same val windows (experiments/markov_baseline.py);
@@ -20,11 +20,11 @@ export PYTHONDONTWRITEBYTECODE=1
 command -v prodigal >/dev/null || { echo "needs prodigal (apt-get install prodigal)" >&2; exit 1; }
 echo "== CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores" | tee "$R/machine.txt"
 
-"$GP" run --quiet pipelines/ecoli-char.json
+"$GP" run --quiet pipelines/ecoli-char-128.json
 /usr/bin/time -v "$GP" train pipelines/train-ecoli-char.json 2> >(tee "$R/train.stderr" >&2)
 cp runs/ecoli-char-bert/log.jsonl runs/ecoli-char-bert/summary.json "$R/"
 
-"$PY" experiments/markov_baseline.py out/ecoli-char --max-k 6 > "$R/markov.json"
+"$PY" experiments/markov_baseline.py out/ecoli-char-128 --max-k 6 > "$R/markov.json"
 
 "$PY" experiments/probe_data.py --out out/probe --genome-prep "$GP" > "$R/probe_data.json"
 "$GP" train --quiet pipelines/train-ecoli-char-random.json
