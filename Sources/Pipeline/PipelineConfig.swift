@@ -9,12 +9,18 @@ public struct PipelineConfig: Sendable {
     public var version = 1
     public var name: String
     public var inputs: [String]
+    /// Per-input labels (`{"path": ..., "label": ...}`), written as a `label` column; nil when none is given.
+    public var labels: [String]? = nil
+    /// Write a `gc` column (int64: G and C bases in the window as written).
+    public var gcColumn = false
     public var window = 1000
     public var stride = 1000
     /// tiled (window, stride), random (count, perContig) or bed (bed, jitter), as `genome-prep windows`.
     public var sampler = SamplerSpec.tiled(stride: 1000)
     public var maxNFraction = 0.0
     public var softMask = "upper"
+    /// softMask drop: windows with a larger lowercase fraction are dropped (as `genome-prep windows`).
+    public var maxLowerFraction = 0.5
     public var strand = StrandMode.forward
     public var seed: UInt64 = 0
     public var val = 0.0
@@ -29,6 +35,8 @@ public struct PipelineConfig: Sendable {
     public var vocabSize = 4096
     public var minFrequency = 2
     public var pmi: (maxK: Int, minCount: UInt64)? = nil
+    /// The strands PMI counts (`pmi.strand`, as `pmi-stats --strand`): forward, both or canonical.
+    public var pmiStrand = CountStrand.forward
     public var out: String
     public var sizeLimit = 64 << 20
     public var zstdLevel: Int? = 3
@@ -42,11 +50,11 @@ public struct PipelineConfig: Sendable {
 
     static let sections: [String: Set<String>] = [
         "": ["version", "name", "inputs", "windows", "tokenizer", "pmi", "shards"],
-        "windows": ["window", "stride", "sampler", "count", "perContig", "bed", "jitter", "maxNFraction", "softMask", "strand",
+        "windows": ["window", "stride", "sampler", "count", "perContig", "bed", "jitter", "maxNFraction", "softMask", "maxLowerFraction", "strand",
                     "seed", "val", "test", "splitBlock"],
         "tokenizer": ["kind", "k", "offset", "vocabSize", "minFrequency", "file"],
-        "pmi": ["maxK", "minCount"],
-        "shards": ["out", "sizeLimit", "zstdLevel", "zstdMode", "hashes"],
+        "pmi": ["maxK", "minCount", "strand"],
+        "shards": ["out", "sizeLimit", "zstdLevel", "zstdMode", "hashes", "gc"],
     ]
 
     public static func load(path: String) throws -> PipelineConfig {
@@ -94,10 +102,28 @@ public struct PipelineConfig: Sendable {
         }
         guard let name = try str(o, "name", "name") else { throw bad("name", "present (a string)") }
         guard case .array(let ins)? = o["inputs"], !ins.isEmpty else { throw bad("inputs", "a non-empty list of FASTA paths") }
-        var inputs: [String] = []
-        for v in ins { guard case .string(let s) = v else { throw bad("inputs", "a list of strings") }; inputs.append(s) }
+        var inputs: [String] = [], labels: [String?] = []
+        for (i, v) in ins.enumerated() {
+            switch v {
+            case .string(let s): inputs.append(s); labels.append(nil)
+            case .object(let x):
+                for (k, _) in x.pairs where k != "path" && k != "label" {
+                    if k == "weight" {
+                        throw PipelineError("'inputs[\(i)].weight' is not supported: shard each genome with its own pipeline (or give it a label) and weight the split folders in the training config (data.train[].weight)", path: path)
+                    }
+                    throw PipelineError("unknown key 'inputs[\(i)].\(k)' (an input is a path or {\"path\", \"label\"})", path: path)
+                }
+                guard let p = try str(x, "path", "inputs[\(i)].path") else { throw bad("inputs[\(i)].path", "present") }
+                inputs.append(p); labels.append(try str(x, "label", "inputs[\(i)].label"))
+            default: throw bad("inputs", "a list of FASTA paths or {\"path\", \"label\"} objects")
+            }
+        }
+        if labels.contains(where: { $0 != nil }) {
+            guard labels.allSatisfy({ $0 != nil && !$0!.isEmpty }) else { throw bad("inputs", "all labelled (a non-empty label on every input) or none") }
+        }
         guard let sh = try section("shards"), let out = try str(sh, "out", "shards.out") else { throw bad("shards.out", "present (the output folder)") }
         var c = PipelineConfig(name: name, inputs: inputs, out: out)
+        if labels.contains(where: { $0 != nil }) { c.labels = labels.map { $0! } }
         c.text = String(decoding: data, as: UTF8.self)
         if let v = try int(o, "version", "version") {
             guard v == 1 else { throw PipelineError("config version \(v) is not supported (this tool reads version 1)", path: path) }
@@ -124,7 +150,9 @@ public struct PipelineConfig: Sendable {
             // BED intervals are taken as they are unless asked otherwise (as `genome-prep windows` does).
             c.maxNFraction = try num(w, "maxNFraction", "windows.maxNFraction") ?? (c.sampler.name == "bed" ? 1 : c.maxNFraction)
             c.softMask = try str(w, "softMask", "windows.softMask") ?? c.softMask
-            guard ["upper", "keep"].contains(c.softMask) else { throw bad("windows.softMask", "upper or keep in a pipeline (got '\(c.softMask)')") }
+            guard ["upper", "keep", "drop"].contains(c.softMask) else { throw bad("windows.softMask", "upper, keep or drop (got '\(c.softMask)')") }
+            c.maxLowerFraction = try num(w, "maxLowerFraction", "windows.maxLowerFraction") ?? c.maxLowerFraction
+            if w["maxLowerFraction"] != nil && c.softMask != "drop" { throw PipelineError("'windows.maxLowerFraction' applies to softMask drop", path: path) }
             if let s = try str(w, "strand", "windows.strand") {
                 guard let m = StrandMode(rawValue: s) else { throw bad("windows.strand", "forward, both or random") }
                 c.strand = m
@@ -161,8 +189,13 @@ public struct PipelineConfig: Sendable {
             guard c.tokenizer == .kmer else { throw PipelineError("'pmi' gives per-token ranks for overlapping k-mer tokens only (tokenizer.kind \"kmer\")", path: path) }
             guard c.k == 6 else { throw PipelineError("'pmi' ranks are for 6-mer tokens: set tokenizer.k to 6 (got \(c.k))", path: path) }
             c.pmi = (try int(p, "maxK", "pmi.maxK", 1...14) ?? 10, UInt64(try int(p, "minCount", "pmi.minCount") ?? 101))
+            if let st = try str(p, "strand", "pmi.strand") {
+                guard let v = CountStrand(rawValue: st) else { throw bad("pmi.strand", "forward, both or canonical") }
+                c.pmiStrand = v
+            }
         }
         c.sizeLimit = try int(sh, "sizeLimit", "shards.sizeLimit", 1024...(1 << 31)) ?? c.sizeLimit
+        if let g = sh["gc"] { guard case .bool(let b) = g else { throw bad("shards.gc", "true or false") }; c.gcColumn = b }
         if let z = sh["zstdLevel"] {
             if z == .null { c.zstdLevel = nil } else { c.zstdLevel = try int(sh, "zstdLevel", "shards.zstdLevel", -7...22) }
         }

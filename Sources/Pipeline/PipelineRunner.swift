@@ -69,6 +69,9 @@ struct RunOutput: WindowOutput {
     let stage: TokenizeStage
     let hasWriter: [Bool]
     var source: String
+    /// Per-input labels, and the current input's.
+    var labels: [String]? = nil
+    var label = ""
     var part: PipelinePart? = nil
     var seed: UInt64 = 0
     var block = 100_000
@@ -87,6 +90,7 @@ struct RunOutput: WindowOutput {
 
     mutating func beginInput(index: Int, path: String) {
         source = path.split(separator: "/").last.map(String.init) ?? path
+        label = labels?[index] ?? ""
         if index > 0 { basesBefore += contigLengths[currentContig] ?? 0 }
         currentContig = ""
     }
@@ -110,7 +114,7 @@ struct RunOutput: WindowOutput {
         summary.windows[split.rawValue] += 1
         summary.bases += codes.count
         if skip[split.rawValue] > 0 { skip[split.rawValue] -= 1; return }
-        batch.add(contig: contig, start: start, strand: strand.rawValue, split: split.rawValue, source: source, codes: codes)
+        batch.add(contig: contig, start: start, strand: strand.rawValue, split: split.rawValue, source: source, label: label, codes: codes)
         if batch.windows.count >= TokenizeStage.batchWindows || batch.codes.count >= TokenizeStage.batchBases {
             try stage.submit(batch)
             batch = stage.takeBatch()
@@ -176,7 +180,8 @@ public enum PipelineRunner {
         switch c.softMask {
         case "upper": o.softMask = .upper
         case "keep": o.softMask = .keep
-        default: throw PipelineError("windows.softMask must be upper or keep in a pipeline (got '\(c.softMask)')")
+        case "drop": o.softMask = .drop(maxFraction: c.maxLowerFraction)
+        default: throw PipelineError("windows.softMask must be upper, keep or drop in a pipeline (got '\(c.softMask)')")
         }
         o.strand = c.strand; o.seed = c.seed; o.threads = threads
         o.split = .hashed(val: c.val, test: c.test, blockSize: c.splitBlock)
@@ -206,7 +211,7 @@ public enum PipelineRunner {
         if let pmi = c.pmi {
             log("counting n-grams n = 1..\(pmi.maxK) for PMI ranks")
             var po = PMIOptions(inputs: c.inputs)
-            po.maxK = pmi.maxK; po.minCount = pmi.minCount; po.rankN = 6
+            po.maxK = pmi.maxK; po.minCount = pmi.minCount; po.rankN = 6; po.strand = c.pmiStrand
             po.tablePath = c.out + "/pmi.rank6.bin"
             _ = try PMIJob.run(po)
             let table = try PMIRankTable.load(path: po.tablePath!, expect: po.settings(fingerprints: try fingerprints.wait()))
@@ -224,6 +229,8 @@ public enum PipelineRunner {
         if ranks != nil { columns.append(MDSWriter.Column("pmi_rank", MDSEncoding.ndarrayUInt16.fixed(count))) }
         let softMaskBits = c.softMask == "keep"
         if softMaskBits { columns.append(MDSWriter.Column("soft_mask", MDSEncoding.ndarrayUInt8.fixed((c.window + 7) / 8))) }
+        if c.labels != nil { columns.append(MDSWriter.Column("label", .str)) }
+        if c.gcColumn { columns.append(MDSWriter.Column("gc", .int64)) }
         let fractions = [1.0, c.val, c.test]
         let recordPlan = c.zstdLevel != nil && !wide && (c.zstdMode == "records" || (c.zstdMode == "auto" && c.tokenizer == .char))
         let writers: [MDSWriter?] = try Split.allCases.map { s in
@@ -231,9 +238,10 @@ public enum PipelineRunner {
                                                       zstdLevel: c.zstdLevel, hashes: c.hashes, sizeLimit: c.sizeLimit, literalColumn: recordPlan ? "tokens" : nil) : nil
         }
         let stage = TokenizeStage(encoder: TokenEncoder(tokenizer), writers: writers, wide: wide, ranks: ranks,
-                                  softMaskBits: softMaskBits)
+                                  softMaskBits: softMaskBits, labels: c.labels != nil, gc: c.gcColumn)
         var out = RunOutput(stage: stage, hasWriter: writers.map { $0 != nil }, source: "",
                             part: part, seed: c.seed, block: c.splitBlock)
+        out.labels = c.labels
         for (i, w) in writers.enumerated() {
             if let w { out.skip[i] = try w.adoptExistingShards(); if out.skip[i] > 0 { log("resuming \(Split(rawValue: i)!.name): \(out.skip[i]) samples in complete shards") } }
         }

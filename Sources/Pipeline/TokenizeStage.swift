@@ -21,14 +21,15 @@ final class TokenizeStage: @unchecked Sendable {
             var strand: UInt8
             var split: Int
             var source: String
+            var label: String
             var offset: Int
             var count: Int
         }
         var codes: [UInt8] = []
         var windows: [Window] = []
 
-        func add(contig: String, start: Int, strand: UInt8, split: Int, source: String, codes c: UnsafeBufferPointer<UInt8>) {
-            windows.append(Window(contig: contig, start: start, strand: strand, split: split, source: source,
+        func add(contig: String, start: Int, strand: UInt8, split: Int, source: String, label: String, codes c: UnsafeBufferPointer<UInt8>) {
+            windows.append(Window(contig: contig, start: start, strand: strand, split: split, source: source, label: label,
                                   offset: codes.count, count: c.count))
             codes.append(contentsOf: c)
         }
@@ -42,6 +43,9 @@ final class TokenizeStage: @unchecked Sendable {
     /// vocabulary is in DNABERT's order); ids that are no ACGT k-mer get `ranks.count`.
     let rankOfID: [UInt16]?
     let softMaskBits: Bool
+    /// Extra columns: the input's label, the window's G + C count.
+    let labels: Bool
+    let gc: Bool
     let stage: Stage
     // Touched only by the stage's work items (serial), and read after `stage.finish()`.
     var tokens = 0
@@ -49,8 +53,10 @@ final class TokenizeStage: @unchecked Sendable {
     /// Character tokens: the id of every base code, so a window maps to its ids in one table pass.
     let charIDs: [UInt8]?
 
-    init(encoder: TokenEncoder, writers: [MDSWriter?], wide: Bool, ranks: [UInt16]?, softMaskBits: Bool, inFlight: Int = 2) {
+    init(encoder: TokenEncoder, writers: [MDSWriter?], wide: Bool, ranks: [UInt16]?, softMaskBits: Bool, labels: Bool = false,
+         gc: Bool = false, inFlight: Int = 2) {
         self.encoder = encoder; self.writers = writers; self.wide = wide; self.ranks = ranks; self.softMaskBits = softMaskBits
+        self.labels = labels; self.gc = gc
         rankOfID = ranks.map { r in
             encoder.tokenizer.vocabulary.tokens.map { t -> UInt16 in
                 var code = 0
@@ -144,6 +150,12 @@ final class TokenizeStage: @unchecked Sendable {
                     values.append(.u16(ids.map { Int($0) < rankOfID.count ? rankOfID[Int($0)] : UInt16(rankOfID.count) }))
                 }
                 if softMaskBits { values.append(.u8(TokenizeStage.maskBits(codes))) }
+                if labels { values.append(.str(win.label)) }
+                if gc {
+                    var n = 0
+                    for b in codes { let x = b & 7; if x == 1 || x == 2 { n += 1 } }   // BaseCode: C = 1, G = 2
+                    values.append(.int64(Int64(n)))
+                }
                 try w.write(values)
                 self.tokens += n
             }

@@ -248,6 +248,53 @@ final class PipelineTests: XCTestCase {
         """, out: "genome-c"))) { e in XCTAssertTrue("\(e)".contains("takes no other tokenizer keys"), "\(e)") }
     }
 
+    /// Labelled inputs give a `label` column, `shards.gc` a `gc` column (checked against the tokens),
+    /// `softMask: drop` drops lowercase-heavy windows, and `pmi.strand` reaches the PMI table.
+    func testLabelsGCSoftMaskDropAndPMIStrand() throws {
+        // A genome whose second half is lowercase.
+        var rng = SplitMix64(seed: 4)
+        let bases = Array("ACGT".utf8)
+        let upper = (0..<4000).map { _ in bases[Int(rng.below(4))] }, lower = (0..<4000).map { _ in bases[Int(rng.below(4))] + 32 }
+        let soft = dir.appendingPathComponent("soft.fa").path
+        try (">soft\n" + String(decoding: upper + lower, as: UTF8.self) + "\n").write(toFile: soft, atomically: true, encoding: .utf8)
+        let c = try PipelineConfig.load(path: try config("""
+        {"version": 1, "name": "l", "inputs": [{"path": "DATA/lambda_phage.fa.gz", "label": "phage"}, {"path": "\(soft)", "label": "synthetic"}],
+         "windows": {"window": 500, "stride": 500, "softMask": "drop", "maxLowerFraction": 0.5},
+         "tokenizer": {"kind": "char"}, "shards": {"out": "OUT", "gc": true}}
+        """, out: "labels"))
+        XCTAssertEqual(c.labels ?? [], ["phage", "synthetic"])
+        let summary = try PipelineRunner.run(c)
+        XCTAssertEqual(summary.dropped["soft-masked"], 8, "the 8 lowercase windows of the synthetic genome")
+        let r = try MDSReader(directory: c.out + "/train")
+        XCTAssertEqual(r.sampleCount, 48502 / 500 + 8)
+        var seen: [String: Int] = [:]
+        for i in 0..<r.sampleCount {
+            let x = try r.sample(i)
+            guard case .u8(let t)? = x["tokens"], case .str(let label)? = x["label"], case .int64(let gc)? = x["gc"],
+                  case .str(let source)? = x["source"] else { return XCTFail("columns of sample \(i)") }
+            XCTAssertEqual(label, source == "soft.fa" ? "synthetic" : "phage")
+            XCTAssertEqual(Int(gc), t.filter { $0 == 6 || $0 == 7 }.count, "sample \(i): G + C")
+            seen[label, default: 0] += 1
+        }
+        XCTAssertEqual(seen, ["phage": 97, "synthetic": 8])
+        // Bad inputs: a weight, a half-labelled list.
+        XCTAssertThrowsError(try PipelineConfig.load(path: try config("""
+        {"name": "l", "inputs": [{"path": "DATA/lambda_phage.fa.gz", "weight": 2}], "shards": {"out": "OUT"}}
+        """))) { e in XCTAssertTrue("\(e)".contains("inputs[0].weight") && "\(e)".contains("data.train"), "\(e)") }
+        XCTAssertThrowsError(try PipelineConfig.load(path: try config("""
+        {"name": "l", "inputs": [{"path": "DATA/lambda_phage.fa.gz", "label": "x"}, "\(soft)"], "shards": {"out": "OUT"}}
+        """))) { e in XCTAssertTrue("\(e)".contains("all labelled"), "\(e)") }
+        // pmi.strand: the table records the strand it counted.
+        for strand in ["forward", "canonical"] {
+            let p = try PipelineConfig.load(path: try config("""
+            {"name": "k", "inputs": ["DATA/lambda_phage.fa.gz"], "windows": {"window": 200, "stride": 200},
+             "tokenizer": {"kind": "kmer", "k": 6}, "pmi": {"maxK": 7, "minCount": 3, "strand": "\(strand)"}, "shards": {"out": "OUT"}}
+            """, out: "pmi-" + strand))
+            _ = try PipelineRunner.run(p)
+            XCTAssertEqual(try PMIRankTable.load(path: p.out + "/pmi.rank6.bin").settings.strand, strand)
+        }
+    }
+
     func testOutputIsByteIdenticalWhateverTheThreadCountAndRerun() throws {
         var hashes: [[String: String]] = []
         for (n, threads) in [1, 2, 2].enumerated() {

@@ -61,8 +61,8 @@ class GenomePrepDataset(StreamingDataset):
 
     def collate(self, rows):
         """Rows of this dataset -> {"input_ids", "attention_mask"} int64 tensors (batch x length), plus
-        "pmi_rank" (int64, PAD_RANK at padding) and "soft_mask" (uint8 per base, 1 = soft-masked) when the
-        shards have them."""
+        "pmi_rank" (int64, PAD_RANK at padding), "soft_mask" (uint8 per base, 1 = soft-masked), "label" (a list
+        of str) and "gc" (int64 G + C count per window) when the shards have them."""
         tokens = [np.asarray(r[self.token_column], dtype=np.int64) for r in rows]
         if self.max_length is not None:
             tokens = [t[: self.max_length] for t in tokens]
@@ -83,6 +83,10 @@ class GenomePrepDataset(StreamingDataset):
             w = self.info["window"]
             bits = [np.unpackbits(np.asarray(r["soft_mask"], dtype=np.uint8), bitorder="little")[:w] for r in rows]
             out["soft_mask"] = torch.from_numpy(np.stack([np.pad(b, (0, w - len(b))) for b in bits]))
+        if "label" in rows[0]:
+            out["label"] = [r["label"] for r in rows]
+        if "gc" in rows[0]:
+            out["gc"] = torch.tensor([int(r["gc"]) for r in rows], dtype=torch.int64)
         return out
 
 
