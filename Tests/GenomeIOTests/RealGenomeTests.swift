@@ -127,7 +127,7 @@ final class RealGenomeTests: XCTestCase {
             w=seqs[c][int(a):int(b)]
             print(w if s=='+' else w.translate(comp)[::-1])
         """
-        let (status, out, err) = try runCommand(["python3", "-c", script, dataFile("ecoli_MG1655_draft.fa.gz")], stdin: spec + "\n")
+        let (status, out, err) = try runCommand([testPython, "-c", script, dataFile("ecoli_MG1655_draft.fa.gz")], stdin: spec + "\n")
         XCTAssertEqual(status, 0, err)
         XCTAssertEqual(out.split(separator: "\n").map(String.init), rows.map { $0[7] })
         XCTAssertTrue(rows.contains { $0[3] == "-" } && rows.contains { $0[3] == "+" })

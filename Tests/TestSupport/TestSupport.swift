@@ -57,10 +57,21 @@ public struct CommandFailed: Error, CustomStringConvertible {
 /// Runs a Python 3 script (an independent reference computation) and returns its stdout; throws with
 /// its stderr when it fails.
 public func python(_ script: String, _ args: [String] = []) throws -> String {
-    let (status, out, err) = try runCommand(["python3", "-c", script] + args)
+    let (status, out, err) = try runCommand([testPython, "-c", script] + args)
     guard status == 0 else { throw CommandFailed(description: "python failed (exit \(status)): \(err)") }
     return out
 }
+
+/// The Python for reference computations (numpy, `tokenizers`): $GENOMEPREP_TEST_PYTHON, else the
+/// environment `.ci/setup` builds when the system python3 lacks them (`~/.cache/genomeprep/test-venv`),
+/// else python3.
+public let testPython: String = {
+    let env = ProcessInfo.processInfo.environment
+    if let p = env["GENOMEPREP_TEST_PYTHON"] { return p }
+    let cache = env["GENOMEPREP_CACHE"] ?? ((env["XDG_CACHE_HOME"] ?? (env["HOME"] ?? "/root") + "/.cache") + "/genomeprep")
+    let venv = cache + "/test-venv/bin/python"
+    return FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
+}()
 
 /// A new empty folder under the system's temporary directory.
 public func tempDir(_ prefix: String = "gp-test") -> URL {

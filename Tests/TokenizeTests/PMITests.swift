@@ -112,7 +112,7 @@ final class PMITests: XCTestCase {
         o.maxK = 6; o.tsvPath = prefix + ".tsv"
         _ = try PMIJob.run(o)
         let script = repoRoot.appendingPathComponent("Tests/TokenizeTests/pmi_reference.py").path
-        let (status, out) = try sh("python3 '\(script)' '\(dataFile("ecoli_K12_MG1655.fa.gz"))' '\(prefix).tsv' 101")
+        let (status, out) = try sh("'\(testPython)' '\(script)' '\(dataFile("ecoli_K12_MG1655.fa.gz"))' '\(prefix).tsv' 101")
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(out.contains("mismatches: 0"), out)
     }

@@ -105,7 +105,7 @@ final class TokenizerTests: XCTestCase {
         let json = dir.appendingPathComponent("\(kind).json").path
         try HFTokenizerJSON.write(t, to: json)
         let out = dir.appendingPathComponent("\(kind).ids").path
-        let (status, log) = try sh("python3 '\(script)' encode '\(json)' \(kind) \(k) \(offset) '\(windowsFile)' '\(out)'")
+        let (status, log) = try sh("'\(testPython)' '\(script)' encode '\(json)' \(kind) \(k) \(offset) '\(windowsFile)' '\(out)'")
         XCTAssertEqual(status, 0, "Python tokenizers failed (is it installed? .ci/setup installs it): \(log)")
         return try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
             .dropLast().map { $0.split(separator: " ").map { UInt32($0)! } }
@@ -154,7 +154,7 @@ final class TokenizerTests: XCTestCase {
             for t in w.texts { trainer.feed(Array(t.utf8)) }
             let ours = try trainer.train()
             let hfPath = dir.appendingPathComponent("hf\(vocab).json").path
-            let (status, log) = try sh("python3 '\(script)' train '\(windowsFile)' \(vocab) '\(hfPath)'")
+            let (status, log) = try sh("'\(testPython)' '\(script)' train '\(windowsFile)' \(vocab) '\(hfPath)'")
             XCTAssertEqual(status, 0, log)
             guard let hf = try HFTokenizerJSON.load(path: hfPath) as? BPETokenizer else { return XCTFail("not BPE") }
             XCTAssertEqual(hf.vocabulary.tokens, ours.vocabulary.tokens, "vocab \(vocab)")
