@@ -3,11 +3,13 @@ import GenomeIO
 
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate FASTA files and print records, bases, N and lowercase fractions.",
+        abstract: "Validate FASTA files and print records, bases, N, lowercase and GC fractions, and length statistics.",
         discussion: """
         Reads every byte (plain, gzip or BGZF), so it doubles as a validator:
         any problem is reported with the file, line, byte offset and record.
-        Prints one TSV line per file.
+        Prints one TSV line per file: records, bases, min/max/mean length,
+        N, lowercase and GC fractions, the length quartiles Q1/Q2/Q3 and N50
+        (as `seqkit stats -a` computes them).
 
         Example:
           genome-prep stats data/*.fa.gz
@@ -22,7 +24,7 @@ struct Stats: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            print("file\tformat\trecords\tbases\tmin_len\tmax_len\tn_fraction\tlower_fraction\tgc_fraction")
+            print(GenomeStats.tsvHeader)
             for path in inputs {
                 let s = try GenomeStats.compute(path: path, threads: threads, invalidBytes: invalidBytes)
                 print(s.tsvLine)

@@ -134,3 +134,47 @@ extension CLITests {
         XCTAssertEqual(s7, 2)
     }
 }
+
+/// `stats` length statistics against the real `seqkit stats -a` (Debian's seqkit): mean, Q1/Q2/Q3 and N50
+/// on the E. coli draft (156 contigs) and on random files of 2 to 40 records.
+extension CLITests {
+    func testStatsLengthsMatchSeqkit() throws {
+        guard (try? runCommand(["seqkit", "version"]))?.0 == 0 else {
+            if ProcessInfo.processInfo.environment["GENOMEPREP_REQUIRE_INTEROP"] == "1" { XCTFail("seqkit missing (.ci/setup installs it)") }
+            throw XCTSkip("seqkit is not installed (.ci/setup installs it)")
+        }
+        var files = [CLITests.root.appendingPathComponent("data/ecoli_MG1655_draft.fa.gz").path]
+        struct LCG: RandomNumberGenerator {   // seeded: the same files every run
+            var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+            mutating func next() -> UInt64 { x = x &* 6364136223846793005 &+ 1442695040888963407; return x ^ (x >> 29) }
+        }
+        var rng = LCG()
+        for f in 0..<6 {
+            var text = ""
+            for r in 0..<Int.random(in: 2...40, using: &rng) {
+                text += ">r\(r)\n" + String(repeating: "ACGT", count: Int.random(in: 1...500, using: &rng)).prefix(Int.random(in: 1...2000, using: &rng)) + "\n"
+            }
+            let p = dir.appendingPathComponent("s\(f).fa").path
+            try text.write(toFile: p, atomically: true, encoding: .utf8)
+            files.append(p)
+        }
+        let (s, ours, e) = try tool(binary(), ["stats"] + files)
+        XCTAssertEqual(s, 0, e)
+        let (s2, theirs, e2) = try runCommand(["seqkit", "stats", "-a", "-T"] + files)
+        XCTAssertEqual(s2, 0, e2)
+        let a = ours.split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }
+        let b = theirs.split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }
+        XCTAssertEqual(a.count, files.count)
+        XCTAssertEqual(b.count, files.count)
+        for (x, y) in zip(a, b) {
+            // ours: file format records bases min max n lower gc avg q1 q2 q3 n50
+            // seqkit: file format type num_seqs sum_len min_len avg_len max_len Q1 Q2 Q3 sum_gap N50 ...
+            XCTAssertEqual(x[2], y[3], x[0]); XCTAssertEqual(x[3], y[4], x[0])
+            XCTAssertEqual(Double(x[9]), Double(y[6]), x[0])
+            XCTAssertEqual(Double(x[10]), Double(y[8]), "\(x[0]) Q1")
+            XCTAssertEqual(Double(x[11]), Double(y[9]), "\(x[0]) Q2")
+            XCTAssertEqual(Double(x[12]), Double(y[10]), "\(x[0]) Q3")
+            XCTAssertEqual(x[13], y[12], "\(x[0]) N50")
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Basics
+import Glibc
 
 /// Composition of one FASTA file (`genome-prep stats`).
 public struct GenomeStats: Sendable {
@@ -9,6 +10,8 @@ public struct GenomeStats: Sendable {
     public var minLength = Int.max
     public var maxLength = 0
     public var counts = [Int](repeating: 0, count: 16)   // by code (base | soft-mask bit)
+    /// Every record's length, in file order.
+    public var lengths: [Int] = []
 
     public var n: Int { counts[4] + counts[12] }
     public var lower: Int { counts[8...].reduce(0, +) }
@@ -24,6 +27,7 @@ public struct GenomeStats: Sendable {
         mutating func composition(n: Int, lower: Int) {}
         mutating func endRecord(name: String, length: Int, location: InputLocation) throws {
             s.minLength = min(s.minLength, length); s.maxLength = max(s.maxLength, length)
+            s.lengths.append(length)
         }
     }
 
@@ -36,13 +40,43 @@ public struct GenomeStats: Sendable {
         return s
     }
 
+    /// Mean record length.
+    public var meanLength: Double { lengths.isEmpty ? 0 : Double(lengths.reduce(0, +)) / Double(lengths.count) }
+
+    /// N50: the length L such that records of length >= L hold at least half of all bases.
+    public var n50: Int {
+        let total = lengths.reduce(0, +)
+        var sum = 0
+        for l in lengths.sorted(by: >) { sum += l; if 2 * sum >= total { return l } }
+        return 0
+    }
+
+    /// Quartiles of the record lengths as `seqkit stats -a` computes them: Q2 the median; Q1 and Q3 the
+    /// medians of the lower and upper halves, which for an odd count both include the median. (For one
+    /// record all three are its length; seqkit prints half of it for Q1 and Q3.)
+    public var quartiles: (q1: Double, q2: Double, q3: Double) {
+        let s = lengths.sorted(), n = s.count
+        func median(_ a: ArraySlice<Int>) -> Double {
+            let m = a.count, b = a.startIndex
+            if m == 0 { return 0 }
+            return m % 2 == 0 ? Double(a[b + m / 2 - 1] + a[b + m / 2]) / 2 : Double(a[b + m / 2])
+        }
+        if n <= 1 { let v = Double(s.first ?? 0); return (v, v, v) }
+        return (median(s[0..<((n + 1) / 2)]), median(s[...]), median(s[(n / 2)...]))
+    }
+
+    public static let tsvHeader = "file\tformat\trecords\tbases\tmin_len\tmax_len\tn_fraction\tlower_fraction\tgc_fraction\tavg_len\tq1\tq2\tq3\tn50"
+
     public var tsvLine: String {
         func f(_ a: Int) -> String {
             let acgt = bases - n
             let den = a == gc ? acgt : bases
             return den == 0 ? "0" : String(Double(a) / Double(den))
         }
+        let q = quartiles
+        func d(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
         return "\(path)\t\(format.rawValue)\t\(records)\t\(bases)\t\(records == 0 ? 0 : minLength)\t\(maxLength)\t\(f(n))\t\(f(lower))\t\(f(gc))"
+            + "\t\(String(format1: meanLength))\t\(d(q.q1))\t\(d(q.q2))\t\(d(q.q3))\t\(n50)"
     }
 }
 
@@ -82,5 +116,14 @@ public enum RegionParser {
 extension Substring {
     func replacingOccurrences(of a: String, with b: String) -> String {
         String(self.split(separator: Character(a), omittingEmptySubsequences: false).joined(separator: b))
+    }
+}
+
+extension String {
+    /// One decimal, as seqkit (Go's %.1f) prints avg_len: printf's correctly rounded "%.1f".
+    init(format1 x: Double) {
+        var buf = [CChar](repeating: 0, count: 64)
+        _ = withVaList([x]) { vsnprintf(&buf, 64, "%.1f", $0) }
+        self = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
