@@ -158,6 +158,13 @@ extension CLITests {
             try text.write(toFile: p, atomically: true, encoding: .utf8)
             files.append(p)
         }
+        // Means on a rounding tie (723.25, 2.25, 2.75) and just below one (697.05 as a double).
+        for (f, lengths) in [[700, 700, 700, 793], [698] + Array(repeating: 697, count: 19), [2, 2, 2, 3], [2, 3, 3, 3]].enumerated() {
+            let p = dir.appendingPathComponent("tie\(f).fa").path
+            try lengths.enumerated().map { ">t\($0.offset)\n" + String(repeating: "A", count: $0.element) + "\n" }.joined()
+                .write(toFile: p, atomically: true, encoding: .utf8)
+            files.append(p)
+        }
         let (s, ours, e) = try tool(binary(), ["stats"] + files)
         XCTAssertEqual(s, 0, e)
         let (s2, theirs, e2) = try runCommand(["seqkit", "stats", "-a", "-T"] + files)

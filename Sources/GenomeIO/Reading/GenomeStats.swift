@@ -120,8 +120,16 @@ extension Substring {
 }
 
 extension String {
-    /// One decimal, as seqkit (Go's %.1f) prints avg_len: printf's correctly rounded "%.1f".
+    /// One decimal, as seqkit prints avg_len (measured against it): the double's exact value correctly
+    /// rounded, and an exact tie (a fraction of .25 or .75, the only ties a double can hold at one
+    /// decimal) rounded up.
     init(format1 x: Double) {
+        let frac = x - x.rounded(.down)
+        if x >= 0, x < 1e15, frac == 0.25 || frac == 0.75 {
+            let t = Int((x * 10).rounded(.up))
+            self = "\(t / 10).\(t % 10)"
+            return
+        }
         var buf = [CChar](repeating: 0, count: 64)
         _ = withVaList([x]) { vsnprintf(&buf, 64, "%.1f", $0) }
         self = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
