@@ -1,4 +1,6 @@
 import ArgumentParser
+import Basics
+import Foundation
 import GenomeIO
 
 struct Stats: ParsableCommand {
@@ -74,30 +76,47 @@ struct Fetch: ParsableCommand {
         abstract: "Print regions through the .fai/.gzi index (random access), like `samtools faidx`.",
         discussion: """
         Regions are samtools style, 1-based inclusive: CONTIG,
-        CONTIG:START-END or CONTIG:START.
-        Example:
+        CONTIG:START-END or CONTIG:START. Each record's header is the region as
+        given (samtools' convention), with /rc appended for -i.
+        Examples:
           genome-prep fetch data/ecoli_K12_MG1655.fa.bgz K-12-MG1655:1001-2000 --reverse-complement
+          genome-prep fetch data/ecoli_K12_MG1655.fa.bgz -r regions.txt -w 0    # one region per line, no wrapping
         """)
     @Argument(help: "Indexed FASTA (plain or BGZF with .fai/.gzi).")
     var input: String
     @Argument(help: "Regions.")
-    var regions: [String]
+    var regions: [String] = []
+    @Option(name: [.customShort("r"), .customLong("region-file")], help: "A file of regions, one per line (samtools faidx -r).")
+    var regionFile: String?
     @Flag(name: [.customShort("i"), .long], help: "Print the reverse complement (IUPAC-aware, case kept).")
     var reverseComplement = false
-    @Option(help: "Bases per output line.")
+    @Option(name: [.customShort("w"), .long], help: "Bases per output line; 0 writes each sequence on one line (seqkit -w 0).")
     var lineWidth: Int = 60
+
+    func validate() throws {
+        guard lineWidth >= 0 else { throw ValidationError("--line-width must be 0 (no wrapping) or more (got \(lineWidth))") }
+        guard !regions.isEmpty || regionFile != nil else { throw ValidationError("give regions, or a region file with -r") }
+    }
 
     func run() throws {
         try reportingErrors {
             let idx = try FaiIndex(path: input)
-            for r in regions {
+            var all = regions
+            if let regionFile {
+                guard let text = try? String(contentsOfFile: regionFile, encoding: .utf8) else {
+                    throw FileError("cannot read the region file", path: regionFile)
+                }
+                all += text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+            for r in all {
                 let iv = try RegionParser.parse(r, contigs: idx.entries)
                 var bases = try idx.fetchASCII(contig: iv.contig, start: iv.start, end: iv.end)
                 if reverseComplement { bases = BaseCode.reverseComplementASCII(bases) }
-                var out = ">\(iv.region)\(reverseComplement ? "/rc" : "")\n"
+                var out = ">\(r)\(reverseComplement ? "/rc" : "")\n"
                 var i = 0
+                let width = lineWidth == 0 ? max(bases.count, 1) : lineWidth
                 while i < bases.count {
-                    let j = min(i + max(1, lineWidth), bases.count)
+                    let j = min(i + width, bases.count)
                     out += String(decoding: bases[i..<j], as: UTF8.self) + "\n"
                     i = j
                 }

@@ -185,3 +185,23 @@ extension CLITests {
         }
     }
 }
+
+/// `fetch` as samtools faidx: `-r` region files, headers as the regions were given, and `-w 0` (seqkit) for
+/// no wrapping; compared byte for byte with the real samtools at width 60.
+extension CLITests {
+    func testFetchRegionFileHeadersAndWidthMatchSamtools() throws {
+        let fa = CLITests.root.appendingPathComponent("data/ecoli_K12_MG1655.fa.bgz").path
+        let regs = dir.appendingPathComponent("regions.txt").path
+        try "K-12-MG1655:1-130\nK-12-MG1655:4639670\nK-12-MG1655:200-261\n".write(toFile: regs, atomically: true, encoding: .utf8)
+        let (s, ours, e) = try gp("fetch", fa, "-r", regs)
+        XCTAssertEqual(s, 0, e)
+        let (s2, theirs, e2) = try runCommand(["samtools", "faidx", "-r", regs, fa])
+        XCTAssertEqual(s2, 0, e2)
+        XCTAssertEqual(ours, theirs)
+        let (s3, flat, _) = try gp("fetch", fa, "K-12-MG1655:1-130", "-w", "0")
+        XCTAssertEqual(s3, 0)
+        XCTAssertEqual(flat.split(separator: "\n").map(\.count), [18, 130])
+        let (s4, _, e4) = try gp("fetch", fa, "K-12-MG1655:1-10", "-w", "-1")
+        XCTAssertEqual(s4, 2, e4)
+    }
+}
