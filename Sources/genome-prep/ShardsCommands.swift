@@ -1,6 +1,7 @@
 import ArgumentParser
 import Basics
 import GenomeIO
+import Glibc
 import Pipeline
 import Shards
 import Tokenize
@@ -9,39 +10,57 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check an MDS dataset folder: every file's size and hashes, and every sample decodes.",
         discussion: """
-        DIR is a folder with index.json (one split). Errors name the shard
-        file and the sample.
-        Example:
-          genome-prep verify out/ecoli/train
+        DIR is a folder with index.json (one split), or a `genome-prep run`
+        output folder: then every split in it (train/, val/, test/) is
+        checked. Errors name the shard file and the sample.
+        Examples:
+          genome-prep verify out/ecoli-char/train
+          genome-prep verify out/ecoli-char
         """)
-    @Argument(help: "MDS folder holding index.json.")
+    @Argument(help: "MDS folder holding index.json, or a run's output folder.")
     var directory: String
 
     func run() throws {
         try reportingErrors {
-            let r = try MDSReader(directory: directory)
-            let n = try r.verify()
-            let unhashed = r.filesWithoutKnownHash
-            if unhashed.isEmpty {
-                print("\(directory): OK, \(r.shards.count) shards, \(n) samples, every hash and sample checked")
-            } else {
-                // Never claim a hash check that did not happen.
-                print("\(directory): OK, \(r.shards.count) shards, \(n) samples decoded; \(unhashed.count) of \(r.shards.count) shard files "
-                      + "have no sha1 or xxh3_64 in index.json (\(unhashed.prefix(3).joined(separator: ", "))\(unhashed.count > 3 ? ", ..." : "")): "
-                      + "checked by size and decoding only")
+            for folder in try splitFolders(directory) {
+                let r = try MDSReader(directory: folder)
+                let n = try r.verify()
+                let unhashed = r.filesWithoutKnownHash
+                if unhashed.isEmpty {
+                    print("\(folder): OK, \(r.shards.count) shards, \(n) samples, every hash and sample checked")
+                } else {
+                    // Never claim a hash check that did not happen.
+                    print("\(folder): OK, \(r.shards.count) shards, \(n) samples decoded; \(unhashed.count) of \(r.shards.count) shard files "
+                          + "have no sha1 or xxh3_64 in index.json (\(unhashed.prefix(3).joined(separator: ", "))\(unhashed.count > 3 ? ", ..." : "")): "
+                          + "checked by size and decoding only")
+                }
             }
         }
     }
+}
+
+/// `dir` itself when it holds index.json; else the split folders of a run output folder that do.
+func splitFolders(_ dir: String) throws -> [String] {
+    if access(dir + "/index.json", F_OK) == 0 { return [dir] }
+    let found = ["train", "val", "test"].map { dir + "/" + $0 }.filter { access($0 + "/index.json", F_OK) == 0 }
+    guard !found.isEmpty else {
+        throw FileError("no index.json here or in train/, val/ or test/ (not an MDS folder or a run's output folder)", path: dir)
+    }
+    return found
 }
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Summarise an MDS dataset folder and print its first samples (tokens decoded with --tokenizer).",
         discussion: """
-        Example:
-          genome-prep inspect out/ecoli/train --samples 3 --tokenizer out/ecoli/tokenizer.json
+        DIR is one split folder or a run's output folder (every split). The
+        run's tokenizer.json is found by itself; with a soft_mask column the
+        decoded bases show soft-masked bases in lowercase.
+        Examples:
+          genome-prep inspect out/ecoli-char --samples 2
+          genome-prep inspect out/ecoli/train --samples 3 --tokenizer other/tokenizer.json
         """)
-    @Argument(help: "MDS folder holding index.json.")
+    @Argument(help: "MDS folder holding index.json, or a run's output folder.")
     var directory: String
     @Option(help: "How many samples to print.")
     var samples: Int = 3
@@ -54,8 +73,17 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            for folder in try splitFolders(directory) { try inspect(folder) }
+        }
+    }
+
+    func inspect(_ directory: String) throws {
+        do {
             let r = try MDSReader(directory: directory)
-            let t = try tokenizer.map { try HFTokenizerJSON.load(path: $0) }
+            // The run's own tokenizer (the split folder's parent) unless one is given.
+            let candidates: [String] = [directory + "/../tokenizer.json", directory + "/tokenizer.json"]
+            let found = candidates.first { access($0, R_OK) == 0 }
+            let t = try (tokenizer ?? found).map { try HFTokenizerJSON.load(path: $0) }
             let raw = r.shards.reduce(0) { $0 + $1.rawBytes }, zip = r.shards.reduce(0) { $0 + ($1.zipBytes ?? $1.rawBytes) }
             print("folder      \(directory)")
             print("shards      \(r.shards.count), \(r.sampleCount) samples, \(raw) bytes raw, \(zip) bytes on disk")
@@ -87,8 +115,15 @@ struct Inspect: ParsableCommand {
                 if let t, let v = s[tokenColumn] {
                     let ids: [UInt32]
                     switch v { case .u8(let a): ids = a.map(UInt32.init); case .u16(let a): ids = a.map(UInt32.init); case .u32(let a): ids = a; default: ids = [] }
-                    let bases = String(decoding: try t.decode(ids), as: UTF8.self)
-                    print("  bases     \(bases.prefix(120))\(bases.count > 120 ? "..." : "")")
+                    var bases = try t.decode(ids)
+                    // Soft-masked bases (one bit per base of the window, LSB first) in lowercase.
+                    if case .u8(let bits)? = s["soft_mask"] {
+                        for i in 0..<min(bases.count, bits.count * 8) where bits[i >> 3] & (1 << UInt8(i & 7)) != 0 {
+                            if (65...90).contains(bases[i]) { bases[i] += 32 }
+                        }
+                    }
+                    let text = String(decoding: bases, as: UTF8.self)
+                    print("  bases     \(text.prefix(120))\(text.count > 120 ? "..." : "")")
                 }
             }
         }

@@ -205,3 +205,30 @@ extension CLITests {
         XCTAssertEqual(s4, 2, e4)
     }
 }
+
+/// `verify` and `inspect` on a run's output folder cover every split; `inspect` finds the run's tokenizer
+/// and shows soft-masked bases in lowercase.
+extension CLITests {
+    func testVerifyAndInspectARunFolder() throws {
+        let fa = dir.appendingPathComponent("soft.fa").path
+        try (">s\n" + String(repeating: "ACGTTGCA", count: 25) + String(repeating: "acgttgca", count: 25) + "\n").write(toFile: fa, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("run").path
+        let cfg = dir.appendingPathComponent("soft.json").path
+        try """
+        {"name": "s", "inputs": ["\(fa)"], "windows": {"window": 100, "stride": 100, "softMask": "keep", "val": 0.3, "splitBlock": 100, "seed": 2},
+         "tokenizer": {"kind": "char"}, "shards": {"out": "\(out)"}}
+        """.write(toFile: cfg, atomically: true, encoding: .utf8)
+        let (s0, _, e0) = try gp("run", "--quiet", cfg)
+        XCTAssertEqual(s0, 0, e0)
+        let (s1, o1, e1) = try gp("verify", out)
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertTrue(o1.contains("/train: OK") && o1.contains("/val: OK"), o1)
+        let (s2, o2, e2) = try gp("inspect", out, "--samples", "4")
+        XCTAssertEqual(s2, 0, e2)
+        XCTAssertTrue(o2.contains("bases     ACGTTGCA"), o2)
+        XCTAssertTrue(o2.contains("bases     acgttgca"), "soft-masked bases in lowercase: \(o2)")
+        let (s3, _, e3) = try gp("verify", dir.path)
+        XCTAssertEqual(s3, 1)
+        XCTAssertTrue(e3.contains("no index.json"), e3)
+    }
+}
