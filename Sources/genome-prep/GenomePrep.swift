@@ -19,7 +19,7 @@ struct GenomePrep: ParsableCommand {
           genome-prep fetch data/ecoli_K12_MG1655.fa.bgz K-12-MG1655:1-100 --reverse-complement
         """,
         version: "0.1.0",
-        subcommands: [Windows.self, Stats.self, Index.self, Fetch.self, TokenizerCommand.self, Run.self, Merge.self, Verify.self, Inspect.self, Stream.self, Train.self, Export.self, Embed.self, Probe.self])
+        subcommands: [Windows.self, Stats.self, Index.self, Fetch.self, TokenizerCommand.self, Run.self, Merge.self, Verify.self, Inspect.self, Stream.self, Train.self, Export.self, Embed.self, Probe.self, Report.self])
 
     static func main() { mainWithUsageStatus() }
 }
