@@ -34,8 +34,10 @@ extension DatasetReport {
         guard !pts.isEmpty else { return "" }
         var x0 = pts.map(\.0).min()!, x1 = pts.map(\.0).max()!, y0 = pts.map(\.1).min()!, y1 = pts.map(\.1).max()!
         if x1 == x0 { x1 = x0 + 1 }
-        if y1 == y0 { y1 = y0 + 1; y0 -= 0 }
-        let pad = (y1 - y0) * 0.05; y0 -= pad; y1 += pad
+        if y1 == y0 { y1 = y0 + 1 }
+        let pad = (y1 - y0) * 0.05
+        y0 = y0 >= 0 ? max(0, y0 - pad) : y0 - pad
+        y1 += pad
         let l = 56.0, r = 12.0, t = 28.0, b = 40.0
         let w = Double(width), h = Double(height)
         func px(_ x: Double) -> Double { l + (x - x0) / (x1 - x0) * (w - l - r) }
