@@ -156,6 +156,10 @@ public enum PipelineRunner {
                            progress: ((RunProgress) -> Void)? = nil,
                            log: (String) -> Void = { _ in }) throws -> PipelineSummary {
         let t0 = MonotonicClock.now()
+        for p in c.inputs where p == "-" {
+            throw PipelineError("standard input ('-') cannot be a pipeline input: a run reads its inputs more than once (checksums, BPE training, PMI counts) and must be able to resume",
+                                path: p, hint: "write the stream to a file first (e.g. `zcat x.fa.gz > x.fa`)")
+        }
         for p in c.inputs where access(p, R_OK) != 0 {
             throw PipelineError("input FASTA is missing or unreadable", path: p, hint: "paths in a pipeline are relative to the current directory")
         }

@@ -232,3 +232,29 @@ extension CLITests {
         XCTAssertTrue(e3.contains("no index.json"), e3)
     }
 }
+
+/// `-` reads standard input where a FASTA is read once (stats, windows); a pipeline, which reads its
+/// inputs more than once, refuses it with the reason.
+extension CLITests {
+    func testStandardInput() throws {
+        let fa = dir.appendingPathComponent("l.fa").path
+        let (z, _) = try sh("zcat '\(CLITests.root.appendingPathComponent("data/lambda_phage.fa.gz").path)' > '\(fa)'")
+        XCTAssertEqual(z, 0)
+        let text = try String(contentsOfFile: fa, encoding: .utf8)
+        let p = binary()
+        let (s1, viaPipe, e1) = try runCommand([p, "stats", "-"], stdin: text)
+        XCTAssertEqual(s1, 0, e1)
+        let (_, viaFile, _) = try gp("stats", fa)
+        XCTAssertEqual(viaPipe.split(separator: "\n")[1].split(separator: "\t").dropFirst(), viaFile.split(separator: "\n")[1].split(separator: "\t").dropFirst())
+        let (s2, w1, e2) = try runCommand([p, "windows", "-", "--format", "bed", "--window", "5000"], stdin: text)
+        XCTAssertEqual(s2, 0, e2)
+        let (_, w2, _) = try gp("windows", fa, "--format", "bed", "--window", "5000")
+        XCTAssertEqual(w1, w2)
+        XCTAssertEqual(w1.split(separator: "\n").count, 9)
+        let cfg = dir.appendingPathComponent("stdin.json").path
+        try #"{"name": "s", "inputs": ["-"], "shards": {"out": "x"}}"#.write(toFile: cfg, atomically: true, encoding: .utf8)
+        let (s3, _, e3) = try runCommand([p, "run", cfg], stdin: text)
+        XCTAssertEqual(s3, 1)
+        XCTAssertTrue(e3.contains("standard input"), e3)
+    }
+}

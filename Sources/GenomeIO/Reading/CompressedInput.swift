@@ -16,11 +16,11 @@ public final class CompressedInput {
     /// Uncompressed bytes handed out so far.
     public private(set) var offset: Int = 0
 
-    /// Opens `path`. `threads > 1` decompresses BGZF blocks on that many threads.
+    /// Opens `path` (`-`: standard input, read once). `threads > 1` decompresses BGZF blocks on that many threads.
     public init(path: String, threads: Int = 1) throws {
         self.path = path
         var st = stat()
-        if stat(path, &st) != 0 {
+        if path != "-" && stat(path, &st) != 0 {
             throw GenomeIOError(.cannotOpen, "cannot open: \(String(cString: strerror(errno)))",
                                 at: InputLocation(path: path))
         }
