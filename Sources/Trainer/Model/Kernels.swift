@@ -46,8 +46,8 @@ public final class GemmMeter: @unchecked Sendable {
         shapes[s, default: (0, 0)].seconds += t
     }
 
-    /// Runs each recorded shape in a plain `cblas_sgemm` loop (contiguous operands, beta 0) for about
-    /// `secondsPerShape`, and returns the time the model's mix of calls would take there: compare with
+    /// Runs each recorded shape in a plain loop of `cblas_sgemm` calls (contiguous operands, beta 0, the
+    /// same thread count and row splitting as the model) for about `secondsPerShape`, and returns the time the model's mix of calls would take there: compare with
     /// `seconds` (the in-model time) for the efficiency of the model's GEMMs.
     public func replay(secondsPerShape: Double = 0.2) -> Double {
         var total = 0.0
@@ -59,9 +59,10 @@ public final class GemmMeter: @unchecked Sendable {
             for i in 0..<aCount { a[i] = Float(i % 7) * 0.1 }
             for i in 0..<bCount { b[i] = Float(i % 5) * 0.1 }
             let lda = s.transA ? s.m : s.k, ldb = s.transB ? s.k : s.n
+            // Through the same wrapper (so the same row splitting over `BLAS.threads`), unmetered.
+            let plain = GemmMeter()
             func once() {
-                cblas_sgemm(CblasRowMajor, s.transA ? CblasTrans : CblasNoTrans, s.transB ? CblasTrans : CblasNoTrans,
-                            Int32(s.m), Int32(s.n), Int32(s.k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(s.n))
+                gemm(plain, transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, a, lda: lda, b, ldb: ldb, beta: 0, c, ldc: s.n)
             }
             once()
             var runs = 0
