@@ -213,9 +213,12 @@ public enum PipelineRunner {
         var ranks: [UInt16]? = nil
         var pmiFingerprint: String? = nil
         if let pmi = c.pmi {
-            log("counting n-grams n = 1..\(pmi.maxK) for PMI ranks")
+            log("counting n-grams n = 1..\(pmi.maxK) in the train split for PMI ranks")
             var po = PMIOptions(inputs: c.inputs)
             po.maxK = pmi.maxK; po.minCount = pmi.minCount; po.rankN = 6; po.strand = c.pmiStrand
+            // The train split only, as BPE learns (val and test bases never shape the masking).
+            po.trainWindows = o
+            po.scope = "train windows: window \(c.window), \(c.sampler.name) sampler, seed \(c.seed), val \(c.val), test \(c.test), split block \(c.splitBlock), strand \(c.strand.rawValue)"
             po.tablePath = c.out + "/pmi.rank6.bin"
             _ = try PMIJob.run(po)
             let table = try PMIRankTable.load(path: po.tablePath!, expect: po.settings(fingerprints: try fingerprints.wait()))

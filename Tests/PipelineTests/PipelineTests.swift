@@ -295,6 +295,45 @@ final class PipelineTests: XCTestCase {
         }
     }
 
+    /// PMI ranks of a pipeline come from the train split only (as BPE): equal to pmi-stats' ranks on a
+    /// FASTA holding exactly the train windows, one record each (written here by a separate window pass),
+    /// and different from the whole genome's.
+    func testPMICountsTheTrainSplitOnly() throws {
+        let c = try PipelineConfig.load(path: try config("""
+        {"name": "k", "inputs": ["DATA/lambda_phage.fa.gz"],
+         "windows": {"window": 500, "stride": 500, "seed": 1, "val": 0.3, "test": 0.1, "splitBlock": 5000},
+         "tokenizer": {"kind": "kmer", "k": 6}, "pmi": {"maxK": 7, "minCount": 2}, "shards": {"out": "OUT"}}
+        """, out: "pmi-train"))
+        _ = try PipelineRunner.run(c)
+        let table = try PMIRankTable.load(path: c.out + "/pmi.rank6.bin")
+        XCTAssertTrue(table.settings.scope.hasPrefix("train windows: window 500"), table.settings.scope)
+
+        struct TrainFASTA: WindowOutput {
+            var text = ""
+            mutating func write(contig: String, start: Int, end: Int, strand: Strand, split: Split,
+                                codes: UnsafeBufferPointer<UInt8>, nCount: Int, lowerCount: Int) throws {
+                guard split == .train else { return }
+                text += ">w\(start)\n" + String(decoding: codes.map { BaseCode.decodeTable[Int($0 & 7)] }, as: UTF8.self) + "\n"
+            }
+        }
+        var o = WindowsOptions(inputs: c.inputs)
+        o.window = 500; o.sampler = .tiled(stride: 500); o.seed = 1
+        o.split = .hashed(val: 0.3, test: 0.1, blockSize: 5000)
+        let (summary, out) = try WindowsJob.run(o, into: TrainFASTA())
+        XCTAssertGreaterThan(summary.counts.kept[1] + summary.counts.kept[2], 10, "val and test hold windows")
+        let fa = dir.appendingPathComponent("train-windows.fa").path
+        try out.text.write(toFile: fa, atomically: true, encoding: .utf8)
+        func ranks(_ inputs: [String]) throws -> [UInt16] {
+            var po = PMIOptions(inputs: inputs)
+            po.maxK = 7; po.minCount = 2; po.rankN = 6
+            po.tablePath = dir.appendingPathComponent("t-\(UUID().uuidString).bin").path
+            _ = try PMIJob.run(po)
+            return try PMIRankTable.load(path: po.tablePath!).ranks
+        }
+        XCTAssertEqual(table.ranks, try ranks([fa]))
+        XCTAssertNotEqual(table.ranks, try ranks(c.inputs), "the whole genome ranks differently")
+    }
+
     func testOutputIsByteIdenticalWhateverTheThreadCountAndRerun() throws {
         var hashes: [[String: String]] = []
         for (n, threads) in [1, 2, 2].enumerated() {

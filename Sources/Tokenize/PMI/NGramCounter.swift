@@ -306,6 +306,26 @@ public final class NGramCounter {
     /// Counts every input (plain, gzip or BGZF) and returns the tables for n = 1...maxK.
     public func count(inputs: [String], strand: CountStrand = .forward,
                       progress: ((Int) -> Void)? = nil) throws -> NGramCounts {
+        try count(strand: strand) { tap, afterEach in
+            for path in inputs {
+                try FastaReader(path: path, threads: 2).read(into: &tap)
+                afterEach()
+                progress?(tap.inner.bases)
+            }
+        }
+    }
+
+    /// Counts the train-split windows that `options` places, each window as a record of its own (an
+    /// n-gram never spans two windows), as BPE training reads them.
+    public func count(trainWindowsOf options: WindowsOptions, strand: CountStrand = .forward) throws -> NGramCounts {
+        try count(strand: strand) { tap, _ in
+            let (_, out) = try WindowsJob.run(options, into: TrainWindowFeed(tap: tap))
+            tap = out.tap
+        }
+    }
+
+    /// Runs the counting threads while `feed` drives the sink (calling `afterEach` between inputs).
+    func count(strand: CountStrand, feed: (inout LengthTap<Feeder>, () -> Void) throws -> Void) throws -> NGramCounts {
         let k = maxK
         let itemSize = 4 << 20
         let nItems = threads * 2 + 2
@@ -339,15 +359,12 @@ public final class NGramCounter {
         var result = NGramCounts(maxK: k, counts: [], skippedForN: Array(repeating: 0, count: k + 1))
         var positions = [Int](repeating: 0, count: k + 1)
         var failure: Error?
+        var tap = LengthTap(inner: feeder)
         do {
-            for path in inputs {
-                var lengths = LengthTap(inner: feeder)
-                try FastaReader(path: path, threads: 2).read(into: &lengths)
-                feeder = lengths.inner
-                for len in lengths.lengths { for n in 1...k where len >= n { positions[n] += len - n + 1 } }
-                progress?(feeder.bases)
-            }
+            try feed(&tap) {}
         } catch { failure = error }
+        feeder = tap.inner
+        for len in tap.lengths { for n in 1...k where len >= n { positions[n] += len - n + 1 } }
         for _ in workers { work.push(-1) }
         group.wait()
         if let failure { throw failure }
@@ -411,6 +428,20 @@ public final class NGramCounter {
             out[n] = c
         }
         return out
+    }
+}
+
+/// Feeds each train-split window to a sink as one record.
+struct TrainWindowFeed<S: FastaSink>: WindowOutput {
+    var tap: S
+    mutating func write(contig: String, start: Int, end: Int, strand: Strand, split: Split,
+                        codes: UnsafeBufferPointer<UInt8>, nCount: Int, lowerCount: Int) throws {
+        guard split == .train, !codes.isEmpty else { return }
+        let at = InputLocation(path: contig)
+        _ = try tap.beginRecord(name: contig, index: 0, location: at)
+        try tap.bases(codes)
+        tap.composition(n: nCount, lower: lowerCount)
+        try tap.endRecord(name: contig, length: codes.count, location: at)
     }
 }
 

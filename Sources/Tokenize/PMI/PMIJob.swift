@@ -3,7 +3,7 @@ import GenomeIO
 import Glibc
 
 /// Options of one `pmi-stats` run.
-public struct PMIOptions: Sendable {
+public struct PMIOptions {
     public var inputs: [String]
     public var maxK = 10
     public var rankN = 6
@@ -14,6 +14,10 @@ public struct PMIOptions: Sendable {
     public var tsvPath: String? = nil
     public var tablePath: String? = nil
     public var threads = 2
+    /// Count only the train-split windows these options place (a pipeline's PMI, as BPE learns from the
+    /// train split), described by `scope` in the table; nil counts every base of the inputs.
+    public var trainWindows: WindowsOptions? = nil
+    public var scope = "inputs"
     public init(inputs: [String]) { self.inputs = inputs }
 
     public func validate() throws {
@@ -29,7 +33,7 @@ public struct PMIOptions: Sendable {
     }
 
     public func settings(fingerprints: [InputFingerprint]) -> PMISettings {
-        PMISettings(rankN: rankN, maxK: maxK, minCount: minCount, strand: strand.rawValue, inputs: fingerprints)
+        PMISettings(rankN: rankN, maxK: maxK, minCount: minCount, strand: strand.rawValue, inputs: fingerprints, scope: scope)
     }
 }
 
@@ -69,7 +73,8 @@ public enum PMIJob {
         // The side table's input checksums: one more pass over each file, done on the side.
         let fingerprints = o.tablePath != nil ? FingerprintTask(paths: o.inputs) : nil
         let counter = try NGramCounter(maxK: o.maxK, threads: o.threads)
-        let counts = try counter.count(inputs: o.inputs, strand: o.strand, progress: progress)
+        let counts = try o.trainWindows.map { try counter.count(trainWindowsOf: $0, strand: o.strand) }
+            ?? counter.count(inputs: o.inputs, strand: o.strand, progress: progress)
         let scores = PMIScores(counts: counts, minCount: o.minCount)
         let (ranks, ranked) = scores.ranks(n: o.rankN)
 

@@ -9,9 +9,12 @@ public struct PMISettings: Sendable, Equatable {
     public var minCount: UInt64
     public var strand: String
     public var inputs: [InputFingerprint]
+    /// What was counted: "inputs" (every base of the inputs, `pmi-stats`), or a pipeline's train-split
+    /// windows, described with the settings that place them.
+    public var scope: String
 
-    public init(rankN: Int, maxK: Int, minCount: UInt64, strand: String, inputs: [InputFingerprint]) {
-        self.rankN = rankN; self.maxK = maxK; self.minCount = minCount; self.strand = strand; self.inputs = inputs
+    public init(rankN: Int, maxK: Int, minCount: UInt64, strand: String, inputs: [InputFingerprint], scope: String = "inputs") {
+        self.rankN = rankN; self.maxK = maxK; self.minCount = minCount; self.strand = strand; self.inputs = inputs; self.scope = scope
     }
 
     /// Keys sorted, as the table's header stores them.
@@ -23,6 +26,7 @@ public struct PMISettings: Sendable, Equatable {
         o.add("maxK", .int(maxK))
         o.add("minCount", .int(Int(minCount)))
         o.add("rankN", .int(rankN))
+        if scope != "inputs" { o.add("scope", .string(scope)) }   // tables of whole inputs keep their old header
         o.add("strand", .string(strand))
         return .object(o)
     }
@@ -35,7 +39,8 @@ public struct PMISettings: Sendable, Equatable {
                   inputs: try v.field("inputs").asArray().map { f in
                       InputFingerprint(name: try f.field("name").asString(), bytes: try f.field("bytes").asInt(),
                                        crc32: try f.field("crc32").asString())
-                  })
+                  },
+                  scope: try v.optionalField("scope")?.asString() ?? "inputs")
     }
 }
 
