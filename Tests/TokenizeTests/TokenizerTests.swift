@@ -60,6 +60,14 @@ final class TokenizerTests: XCTestCase {
         // Encoding agrees with the vocabulary: each 6-mer's id is its line.
         let k6 = try KmerTokenizer(k: 6)
         for id in [5, 6, 77, 1028, 1029, 2500, 4100] { XCTAssertEqual(k6.encode(ascii: Array(v6[id].utf8)), [UInt32(id)], v6[id]) }
+        // Nucleotide Transformer's layout, as instadeepai/nucleotide-transformer's tokenizers.py builds it:
+        // [<unk>, <pad>, <mask>, <cls>] + product("ATCG", repeat=k) + ["A", "T", "C", "G"] + ["N"] + [<eos>, <bos>].
+        for k in [2, 6] {
+            var kmers = [""]
+            for _ in 0..<k { kmers = kmers.flatMap { p in ["A", "T", "C", "G"].map { p + $0 } } }
+            let nt = ["<unk>", "<pad>", "<mask>", "<cls>"] + kmers + ["A", "T", "C", "G", "N", "<eos>", "<bos>"]
+            XCTAssertEqual(try KmerTokenizer(k: k, style: .nucleotideTransformer).vocabulary.tokens, nt, "NT k = \(k)")
+        }
         // The same order for the non-overlapping (BarcodeMAE) k-mers.
         XCTAssertEqual(try KmerTokenizer(k: 6, style: .barcode(offset: 0)).encode(ascii: Array("TAAAAACAAAAA".utf8)), [1029, 2053])
     }
