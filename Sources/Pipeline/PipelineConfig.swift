@@ -11,6 +11,9 @@ public struct PipelineConfig: Sendable {
     public var inputs: [String]
     /// Per-input labels (`{"path": ..., "label": ...}`), written as a `label` column; nil when none is given.
     public var labels: [String]? = nil
+    /// Per-input integer weights (`{"path": ..., "weight": 2}`): each of the input's windows is written
+    /// that many times (upsampling, as data-mix recipes repeat a small genome); nil when none is given.
+    public var weights: [Int]? = nil
     /// Write a `gc` column (int64: G and C bases in the window as written).
     public var gcColumn = false
     public var window = 1000
@@ -102,19 +105,24 @@ public struct PipelineConfig: Sendable {
         }
         guard let name = try str(o, "name", "name") else { throw bad("name", "present (a string)") }
         guard case .array(let ins)? = o["inputs"], !ins.isEmpty else { throw bad("inputs", "a non-empty list of FASTA paths") }
-        var inputs: [String] = [], labels: [String?] = []
+        var inputs: [String] = [], labels: [String?] = [], weights: [Int] = []
         for (i, v) in ins.enumerated() {
             switch v {
-            case .string(let s): inputs.append(s); labels.append(nil)
+            case .string(let s): inputs.append(s); labels.append(nil); weights.append(1)
             case .object(let x):
-                for (k, _) in x.pairs where k != "path" && k != "label" {
-                    if k == "weight" {
-                        throw PipelineError("'inputs[\(i)].weight' is not supported: shard each genome with its own pipeline (or give it a label) and weight the split folders in the training config (data.train[].weight)", path: path)
-                    }
-                    throw PipelineError("unknown key 'inputs[\(i)].\(k)' (an input is a path or {\"path\", \"label\"})", path: path)
+                for (k, _) in x.pairs where k != "path" && k != "label" && k != "weight" {
+                    throw PipelineError("unknown key 'inputs[\(i)].\(k)' (an input is a path or {\"path\", \"label\", \"weight\"})", path: path)
                 }
                 guard let p = try str(x, "path", "inputs[\(i)].path") else { throw bad("inputs[\(i)].path", "present") }
                 inputs.append(p); labels.append(try str(x, "label", "inputs[\(i)].label"))
+                if let w = x["weight"] {
+                    guard case .int(let n) = w, (1...100).contains(n) else {
+                        throw bad("inputs[\(i)].weight", "an integer 1...100 (each window is written that many times; for fractional mixing weight the split folders in the training config, data.train[].weight)")
+                    }
+                    weights.append(n)
+                } else {
+                    weights.append(1)
+                }
             default: throw bad("inputs", "a list of FASTA paths or {\"path\", \"label\"} objects")
             }
         }
@@ -124,6 +132,7 @@ public struct PipelineConfig: Sendable {
         guard let sh = try section("shards"), let out = try str(sh, "out", "shards.out") else { throw bad("shards.out", "present (the output folder)") }
         var c = PipelineConfig(name: name, inputs: inputs, out: out)
         if labels.contains(where: { $0 != nil }) { c.labels = labels.map { $0! } }
+        if weights.contains(where: { $0 != 1 }) { c.weights = weights }
         c.text = String(decoding: data, as: UTF8.self)
         if let v = try int(o, "version", "version") {
             guard v == 1 else { throw PipelineError("config version \(v) is not supported (this tool reads version 1)", path: path) }

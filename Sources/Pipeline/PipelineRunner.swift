@@ -72,6 +72,9 @@ struct RunOutput: WindowOutput {
     /// Per-input labels, and the current input's.
     var labels: [String]? = nil
     var label = ""
+    /// Per-input repetition counts, and the current input's.
+    var weights: [Int]? = nil
+    var weight = 1
     var part: PipelinePart? = nil
     var seed: UInt64 = 0
     var block = 100_000
@@ -91,6 +94,7 @@ struct RunOutput: WindowOutput {
     mutating func beginInput(index: Int, path: String) {
         source = path.split(separator: "/").last.map(String.init) ?? path
         label = labels?[index] ?? ""
+        weight = weights?[index] ?? 1
         if index > 0 { basesBefore += contigLengths[currentContig] ?? 0 }
         currentContig = ""
     }
@@ -111,13 +115,15 @@ struct RunOutput: WindowOutput {
         }
         guard hasWriter[split.rawValue] else { return }
         if let part, !part.owns(seed: seed, contig: contig, start: start, block: block) { return }
-        summary.windows[split.rawValue] += 1
-        summary.bases += codes.count
-        if skip[split.rawValue] > 0 { skip[split.rawValue] -= 1; return }
-        batch.add(contig: contig, start: start, strand: strand.rawValue, split: split.rawValue, source: source, label: label, codes: codes)
-        if batch.windows.count >= TokenizeStage.batchWindows || batch.codes.count >= TokenizeStage.batchBases {
-            try stage.submit(batch)
-            batch = stage.takeBatch()
+        for _ in 0..<weight {
+            summary.windows[split.rawValue] += 1
+            summary.bases += codes.count
+            if skip[split.rawValue] > 0 { skip[split.rawValue] -= 1; continue }
+            batch.add(contig: contig, start: start, strand: strand.rawValue, split: split.rawValue, source: source, label: label, codes: codes)
+            if batch.windows.count >= TokenizeStage.batchWindows || batch.codes.count >= TokenizeStage.batchBases {
+                try stage.submit(batch)
+                batch = stage.takeBatch()
+            }
         }
     }
 
@@ -249,6 +255,7 @@ public enum PipelineRunner {
         var out = RunOutput(stage: stage, hasWriter: writers.map { $0 != nil }, source: "",
                             part: part, seed: c.seed, block: c.splitBlock)
         out.labels = c.labels
+        out.weights = c.weights
         for (i, w) in writers.enumerated() {
             if let w { out.skip[i] = try w.adoptExistingShards(); if out.skip[i] > 0 { log("resuming \(Split(rawValue: i)!.name): \(out.skip[i]) samples in complete shards") } }
         }

@@ -40,7 +40,7 @@ final class TokenizeStage: @unchecked Sendable {
     let wide: Bool
     let ranks: [UInt16]?
     /// The PMI rank of every token id (the table is indexed by the k-mer's ACGT-order code, the
-    /// vocabulary is in DNABERT's order); ids that are no ACGT k-mer get `ranks.count`.
+    /// vocabulary is in DNABERT's order); ids that are no ACGT k-mer get one more than the largest rank.
     let rankOfID: [UInt16]?
     let softMaskBits: Bool
     /// Extra columns: the input's label, the window's G + C count.
@@ -58,13 +58,16 @@ final class TokenizeStage: @unchecked Sendable {
         self.encoder = encoder; self.writers = writers; self.wide = wide; self.ranks = ranks; self.softMaskBits = softMaskBits
         self.labels = labels; self.gc = gc
         rankOfID = ranks.map { r in
-            encoder.tokenizer.vocabulary.tokens.map { t -> UInt16 in
+            // A rank of their own for [UNK] and the specials: above every k-mer's (the table's ranks run
+            // 1...4^6, so 4^6 itself is a k-mer's).
+            let other = (r.max() ?? 0) &+ 1
+            return encoder.tokenizer.vocabulary.tokens.map { t -> UInt16 in
                 var code = 0
                 for b in t.utf8 {
-                    guard let d = [UInt8(ascii: "A"), UInt8(ascii: "C"), UInt8(ascii: "G"), UInt8(ascii: "T")].firstIndex(of: b) else { return UInt16(r.count) }
+                    guard let d = [UInt8(ascii: "A"), UInt8(ascii: "C"), UInt8(ascii: "G"), UInt8(ascii: "T")].firstIndex(of: b) else { return other }
                     code = code << 2 | d
                 }
-                return t.utf8.count > 0 && code < r.count && 1 << (2 * t.utf8.count) == r.count ? r[code] : UInt16(r.count)
+                return t.utf8.count > 0 && code < r.count && 1 << (2 * t.utf8.count) == r.count ? r[code] : other
             }
         }
         stage = Stage(label: "genomeprep.tokenize", inFlight: inFlight)
@@ -147,7 +150,7 @@ final class TokenizeStage: @unchecked Sendable {
                 var values: [MDSValue] = [tokens, .str(win.contig), .int64(Int64(win.start)), .uint8(win.strand), .str(win.source)]
                 if let rankOfID {
                     // Per-token PMI rank, looked up by id; [UNK] and specials get the worst rank.
-                    values.append(.u16(ids.map { Int($0) < rankOfID.count ? rankOfID[Int($0)] : UInt16(rankOfID.count) }))
+                    values.append(.u16(ids.map { rankOfID[Int($0)] }))
                 }
                 if softMaskBits { values.append(.u8(TokenizeStage.maskBits(codes))) }
                 if labels { values.append(.str(win.label)) }

@@ -258,7 +258,7 @@ final class PipelineTests: XCTestCase {
         let soft = dir.appendingPathComponent("soft.fa").path
         try (">soft\n" + String(decoding: upper + lower, as: UTF8.self) + "\n").write(toFile: soft, atomically: true, encoding: .utf8)
         let c = try PipelineConfig.load(path: try config("""
-        {"version": 1, "name": "l", "inputs": [{"path": "DATA/lambda_phage.fa.gz", "label": "phage"}, {"path": "\(soft)", "label": "synthetic"}],
+        {"version": 1, "name": "l", "inputs": [{"path": "DATA/lambda_phage.fa.gz", "label": "phage"}, {"path": "\(soft)", "label": "synthetic", "weight": 3}],
          "windows": {"window": 500, "stride": 500, "softMask": "drop", "maxLowerFraction": 0.5},
          "tokenizer": {"kind": "char"}, "shards": {"out": "OUT", "gc": true}}
         """, out: "labels"))
@@ -266,7 +266,7 @@ final class PipelineTests: XCTestCase {
         let summary = try PipelineRunner.run(c)
         XCTAssertEqual(summary.dropped["soft-masked"], 8, "the 8 lowercase windows of the synthetic genome")
         let r = try MDSReader(directory: c.out + "/train")
-        XCTAssertEqual(r.sampleCount, 48502 / 500 + 8)
+        XCTAssertEqual(r.sampleCount, 48502 / 500 + 3 * 8, "the synthetic genome's 8 windows written 3 times (weight 3)")
         var seen: [String: Int] = [:]
         for i in 0..<r.sampleCount {
             let x = try r.sample(i)
@@ -276,10 +276,10 @@ final class PipelineTests: XCTestCase {
             XCTAssertEqual(Int(gc), t.filter { $0 == 6 || $0 == 7 }.count, "sample \(i): G + C")
             seen[label, default: 0] += 1
         }
-        XCTAssertEqual(seen, ["phage": 97, "synthetic": 8])
-        // Bad inputs: a weight, a half-labelled list.
+        XCTAssertEqual(seen, ["phage": 97, "synthetic": 24])
+        // Bad inputs: a fractional weight, a half-labelled list.
         XCTAssertThrowsError(try PipelineConfig.load(path: try config("""
-        {"name": "l", "inputs": [{"path": "DATA/lambda_phage.fa.gz", "weight": 2}], "shards": {"out": "OUT"}}
+        {"name": "l", "inputs": [{"path": "DATA/lambda_phage.fa.gz", "weight": 2.5}], "shards": {"out": "OUT"}}
         """))) { e in XCTAssertTrue("\(e)".contains("inputs[0].weight") && "\(e)".contains("data.train"), "\(e)") }
         XCTAssertThrowsError(try PipelineConfig.load(path: try config("""
         {"name": "l", "inputs": [{"path": "DATA/lambda_phage.fa.gz", "label": "x"}, "\(soft)"], "shards": {"out": "OUT"}}
@@ -332,6 +332,33 @@ final class PipelineTests: XCTestCase {
         }
         XCTAssertEqual(table.ranks, try ranks([fa]))
         XCTAssertNotEqual(table.ranks, try ranks(c.inputs), "the whole genome ranks differently")
+    }
+
+    /// [UNK] (k-mers with N) gets a PMI rank of its own, above every k-mer's (the table's ranks are a
+    /// permutation of 1...4096; [UNK] and the specials get 4097). Before, [UNK] shared 4096 with the worst k-mer.
+    func testUnknownTokensGetARankOfTheirOwn() throws {
+        var rng = SplitMix64(seed: 9)
+        let bases = Array("ACGT".utf8)
+        var seq = (0..<20000).map { _ in bases[Int(rng.below(4))] }
+        for i in stride(from: 150, to: 20000, by: 400) { seq[i] = UInt8(ascii: "N") }
+        let fa = dir.appendingPathComponent("n.fa").path
+        try (">n\n" + String(decoding: seq, as: UTF8.self) + "\n").write(toFile: fa, atomically: true, encoding: .utf8)
+        let c = try PipelineConfig.load(path: try config("""
+        {"name": "u", "inputs": ["\(fa)"], "windows": {"window": 400, "stride": 400, "maxNFraction": 0.5},
+         "tokenizer": {"kind": "kmer", "k": 6}, "pmi": {"maxK": 7, "minCount": 2}, "shards": {"out": "OUT"}}
+        """, out: "unk-rank"))
+        _ = try PipelineRunner.run(c)
+        let table = try PMIRankTable.load(path: c.out + "/pmi.rank6.bin")
+        XCTAssertEqual(Set(table.ranks), Set(1...4096))
+        let r = try MDSReader(directory: c.out + "/train")
+        var unk = 0
+        for i in 0..<r.sampleCount {
+            guard case .u16(let ids)? = try r.sample(i)["tokens"], case .u16(let ranks)? = try r.sample(i)["pmi_rank"] else { return XCTFail("columns") }
+            for (id, rank) in zip(ids, ranks) {
+                if id == 1 { unk += 1; XCTAssertEqual(rank, 4097) } else { XCTAssertLessThanOrEqual(rank, 4096) }
+            }
+        }
+        XCTAssertEqual(unk, 50 * 6, "every window holds one N: 6 [UNK] k-mers each")
     }
 
     func testOutputIsByteIdenticalWhateverTheThreadCountAndRerun() throws {
