@@ -27,8 +27,13 @@ public struct KmerTokenizer: Tokenizer {
     }
     /// ACGT code -> the ATCG digit of DNABERT's and NT's k-mer order.
     static let ntDigit: [Int] = [0, 2, 3, 1]
-    /// The same map packed 2 bits per code (digit(c) = (atcgPacked >> 2c) & 3), for loops that vectorise.
-    static let atcgPacked: UInt32 = 0x78
+    /// A whole k-mer's ACGT-order code (2 bits per base) to its ATCG-order code, every base at once: with
+    /// base bits (b1 b0), A 00 -> 00, C 01 -> 10, G 10 -> 11, T 11 -> 01, i.e. d1 = b1 ^ b0 and d0 = b1.
+    @inline(__always)
+    static func atcgOrder(_ x: UInt32) -> UInt32 {
+        let hi = (x >> 1) & 0x5555_5555, lo = x & 0x5555_5555
+        return ((hi ^ lo) << 1) | hi
+    }
 
     public init(k: Int, style: Style = .overlapping, addSpecial: Bool = false) throws {
         switch style {
@@ -146,11 +151,10 @@ public struct KmerTokenizer: Tokenizer {
     }
 
     static func idsFixed6(_ s: UnsafePointer<UInt8>, _ d: UnsafeMutablePointer<UInt32>, _ count: Int) {
-        @inline(__always) func digit(_ c: UInt32) -> UInt32 { (atcgPacked >> ((c & 3) << 1)) & 3 }
         for i in 0..<count {
             let c0 = UInt32(s[i] & 7), c1 = UInt32(s[i + 1] & 7), c2 = UInt32(s[i + 2] & 7)
             let c3 = UInt32(s[i + 3] & 7), c4 = UInt32(s[i + 4] & 7), c5 = UInt32(s[i + 5] & 7)
-            let code = digit(c0) << 10 | digit(c1) << 8 | digit(c2) << 6 | digit(c3) << 4 | digit(c4) << 2 | digit(c5)
+            let code = atcgOrder((c0 & 3) << 10 | (c1 & 3) << 8 | (c2 & 3) << 6 | (c3 & 3) << 4 | (c4 & 3) << 2 | (c5 & 3))
             let hasN = (c0 | c1 | c2 | c3 | c4 | c5) & 4
             d[i] = hasN != 0 ? 1 : 5 &+ code
         }
@@ -159,8 +163,8 @@ public struct KmerTokenizer: Tokenizer {
     static func idsGeneric(_ s: UnsafePointer<UInt8>, _ d: UnsafeMutablePointer<UInt32>, _ count: Int, _ k: Int) {
         for i in 0..<count {
             var code: UInt32 = 0, n: UInt32 = 0
-            for j in 0..<k { let c = UInt32(s[i + j] & 7); code = code << 2 | ((atcgPacked >> ((c & 3) << 1)) & 3); n |= c & 4 }
-            d[i] = n != 0 ? 1 : 5 &+ code
+            for j in 0..<k { let c = UInt32(s[i + j] & 7); code = code << 2 | (c & 3); n |= c & 4 }
+            d[i] = n != 0 ? 1 : 5 &+ atcgOrder(code)
         }
     }
 
