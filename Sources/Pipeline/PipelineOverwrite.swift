@@ -33,7 +33,7 @@ extension PipelineRunner {
                     }
                 }
                 dirs.append(path)
-            } else if (name.hasPrefix("genomeprep.") && name.hasSuffix(".json")) || name == "tokenizer.json" || name == "tokenizer_config.json" || name == "special_tokens_map.json"
+            } else if (name.hasPrefix("genomeprep.") && name.hasSuffix(".json")) || name == "tokenizer.json" || name == "tokenizer_config.json" || name == "special_tokens_map.json" || name == "report.html"
                         || name == "pmi.rank6.bin" || name.hasPrefix("pmi.rank6.bin.tmp-") || name.contains(".tmp-") {
                 files.append(path)
             } else {

@@ -17,8 +17,8 @@ struct Train: ParsableCommand {
         Crash safety: checkpoints appear only when complete. After a crash or
         kill, run the same command again: it resumes from the newest
         checkpoint, cuts the log back to it, and the losses that follow equal
-        an uninterrupted run's (same thread count). A run folder made with
-        another config is refused (--overwrite starts it again).
+        an uninterrupted run's (whatever the thread count). A run folder made
+        with another config is refused (--overwrite starts it again).
 
         Examples:
           genome-prep run pipelines/ecoli-char.json
@@ -29,7 +29,7 @@ struct Train: ParsableCommand {
     var config: String
     @Flag(help: "No progress and no summary on stderr.")
     var quiet = false
-    @Flag(help: "Delete the run in `out` (made with another config) and start again.")
+    @Flag(help: "Delete the run in `out` (its checkpoints, log and config; nothing else) and start again.")
     var overwrite = false
     @Flag(help: "After training, replay the model's sgemm shapes in a plain cblas_sgemm loop and report the efficiency (bench/trainer.sh).")
     var bench = false
@@ -171,7 +171,7 @@ struct Probe: ParsableCommand {
 
     func labels(_ path: String, rows: Int) throws -> [String] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw TrainerError("cannot read the labels", path: path) }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) }
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0) }
         let list = lines.last == "" ? Array(lines.dropLast()) : lines
         guard list.count == rows else { throw TrainerError("\(list.count) labels for \(rows) rows of features", path: path) }
         if let i = list.firstIndex(where: { $0.isEmpty }) { throw TrainerError("line \(i + 1) is empty", path: path) }

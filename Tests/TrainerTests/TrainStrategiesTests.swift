@@ -53,6 +53,22 @@ final class TrainStrategiesTests: XCTestCase {
         XCTAssertEqual(try gems.field("hard_from_batch").asInt(), 4, "switched after the 4th batch (the second eval)")
     }
 
+    /// A val split made with another tokenizer is refused before training, naming it (it trapped at the
+    /// first eval).
+    func testValSplitOfAnotherTokenizerIsRefused() throws {
+        let dir = tempDir("valmix")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("mix.json").path
+        try """
+        {"version": 1, "name": "mix", "data": {"train": ["\(Fixtures.char)/train"], "val": "\(Fixtures.kmer)/val"},
+         "model": {"layers": 1, "hidden": 16, "heads": 2, "intermediate": 32}, "batch": {"size": 4}, "steps": 2,
+         "eval": {"interval": 1, "batches": 1}, "out": "\(dir.appendingPathComponent("run").path)"}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TrainRunner(config: try TrainConfig.load(path: path)).run()) { e in
+            XCTAssertTrue("\(e)".contains("val split's tokens differ") && "\(e)".contains(Fixtures.kmer + "/val"), "\(e)")
+        }
+    }
+
     func testObjectivesWithoutAModelAreRefused() throws {
         let dir = tempDir("refused")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -34,6 +34,15 @@ assert embedded.dtype == np.float32 and embedded.shape == (len(samples), model.c
 tok = Tokenizer.from_file(f"{hf}/tokenizer.json")
 auto = AutoTokenizer.from_pretrained(hf)
 assert auto.mask_token_id is not None and auto.pad_token_id == model.config.pad_token_id, (auto.mask_token_id, auto.pad_token_id)
+# The exported tokenizer encodes as the model was trained (no specials) and knows the model's length:
+# a full-length window's text gives the shard's ids and runs through the model.
+n = model.config.max_position_embeddings
+assert auto.model_max_length == n, (auto.model_max_length, n)
+text = auto.decode(samples[0][:n])
+enc = auto(text, return_tensors="pt")
+assert enc["input_ids"][0].tolist() == samples[0][:n], (enc["input_ids"][0].tolist()[:8], samples[0][:8])
+with torch.no_grad():
+    model(**{k: v for k, v in enc.items() if k in ("input_ids", "attention_mask")})
 json.dump({"logits": logits.flatten().tolist(),
            "embed_max_abs_diff": float(np.abs(np.stack(pooled) - embedded).max()),
            "embed_scale": float(np.abs(np.stack(pooled)).max()),

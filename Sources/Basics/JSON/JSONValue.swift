@@ -29,7 +29,7 @@ public indirect enum JSONValue: Equatable, Sendable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
-        case .double(let d): out += "\(d)"
+        case .double(let d): out += d.isFinite ? "\(d)" : "null"   // JSON has no NaN or infinity
         case .string(let s): JSONValue.quote(s, &out, ascii: python)
         case .array(let a):
             out += "["

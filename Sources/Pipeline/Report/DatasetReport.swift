@@ -116,7 +116,7 @@ public struct DatasetReport: Sendable {
         s.shards = reader.shards.map { Shard(name: $0.zipName ?? $0.rawName, rawBytes: $0.rawBytes, diskBytes: $0.zipBytes ?? $0.rawBytes) }
         let buffer = MDSShardBuffer()
         var ids: [UInt32] = []
-        if info.hasPMIRank { s.pmiRanks = Histogram(lower: 0, upper: 4096, bins: 32) }
+        if info.hasPMIRank { s.pmiRanks = Histogram(lower: 1, upper: 4098, bins: 32) }   // ranks 1...4096, 4097 for [UNK]/specials
         for i in 0..<reader.shards.count {
             let view = try reader.decompress(try reader.readStored(i), into: buffer)
             guard let tc = view.column(named: info.tokenColumn) else { throw PipelineError("no '\(info.tokenColumn)' column", path: view.path) }

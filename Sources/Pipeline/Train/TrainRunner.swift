@@ -90,6 +90,13 @@ public final class TrainRunner {
         let optimizer = AdamW(params: model.params)
         optimizer.beta1 = c.beta1; optimizer.beta2 = c.beta2; optimizer.eps = c.eps; optimizer.weightDecay = c.weightDecay
         var curriculum: CMGemsCurriculum? = c.masking == .cmGems ? CMGemsCurriculum(threshold: c.gemsThreshold) : nil
+        if let v = c.val {
+            let vi = try DatasetInfo.load(folder: v)
+            guard vi.vocabSize == info.vocabSize, vi.tokenizer == info.tokenizer, vi.specialIDs == info.specialIDs else {
+                throw PipelineError("the val split's tokens differ from the training data's (\(vi.tokenizer), vocab \(vi.vocabSize) vs \(info.tokenizer), vocab \(info.vocabSize))",
+                                    path: v, hint: "evaluate on a split made with the same tokenizer (data.val)")
+            }
+        }
 
         // Resume from the newest complete checkpoint.
         Checkpoint.prune(checkpointDir, keep: Int.max)
@@ -133,6 +140,10 @@ public final class TrainRunner {
             tokens += stepTokens
             let now = MonotonicClock.now(), wait = loader.stats.waitSeconds
             let loss = targets > 0 ? lossSum / Double(targets) : 0
+            guard loss.isFinite, norm.isFinite else {
+                throw PipelineError("training diverged at step \(step): loss \(loss), gradient norm \(norm)", path: c.out,
+                                    hint: "lower optimizer.lr, lengthen optimizer.warmup or set optimizer.clip; the checkpoints before this step are kept")
+            }
             lastLoss = loss
             var p = TrainProgress(step: step, steps: c.steps, loss: loss, accuracy: targets > 0 ? Double(correct) / Double(targets) : 0,
                                   lr: lr, gradNorm: norm, tokensPerSecond: Double(stepTokens) / max(now - lastTime, 1e-9),
@@ -149,6 +160,7 @@ public final class TrainRunner {
                 lastTime = MonotonicClock.now()
             }
             if (c.checkpointInterval > 0 && step % c.checkpointInterval == 0) || step == c.steps {
+                try log.sync()   // the length the checkpoint records is on disk before the checkpoint is
                 let ck = Checkpoint(step: step, optimizerStep: optimizer.step, loader: loader.state, curriculum: curriculum, logBytes: log.bytes)
                 try ck.write(model: model, optimizer: optimizer, into: checkpointDir)
                 Checkpoint.prune(checkpointDir, keep: c.keep)
@@ -157,6 +169,11 @@ public final class TrainRunner {
             progress?(p)
         }
         let stats = loader.stats
+        if step == start && FileIdentity.of(config.out + "/summary.json") != nil {
+            // Nothing ran (the run was complete): its summary stays as it was.
+            return TrainSummary(steps: c.steps, resumedFrom: resumedFrom, lastLoss: nil, eval: nil, tokens: 0, seconds: 0,
+                                stallFraction: 0, gemmSeconds: 0, gemmFlops: 0, gemmPlainSeconds: nil)
+        }
         let summary = TrainSummary(steps: c.steps, resumedFrom: resumedFrom, lastLoss: lastLoss, eval: lastEval, tokens: tokens,
                                    seconds: MonotonicClock.now() - wall0, stallFraction: stats.stallFraction,
                                    gemmSeconds: model.meter.seconds, gemmFlops: model.meter.flops,
@@ -199,23 +216,27 @@ public final class TrainRunner {
         let fm = FileManager.default
         let mine = ["train-config.json", "log.jsonl", "checkpoints", "summary.json"]
         if let names = try? fm.contentsOfDirectory(atPath: c.out), !names.isEmpty {
-            if let d = try? Data(contentsOf: URL(fileURLWithPath: configPath)) {
-                let same = PipelineConfig.canonical(String(decoding: d, as: UTF8.self)) == PipelineConfig.canonical(c.text)
-                if !same {
-                    guard overwrite else {
-                        throw PipelineError("this run folder holds a run of another config", path: c.out,
-                                            hint: "use another `out`, or --overwrite to delete that run and start again")
-                    }
-                    for n in mine { removeItem(c.out + "/" + n) }
+            let foreign = names.filter { !mine.contains($0) && !$0.hasPrefix(".") }
+            if overwrite {
+                guard foreign.isEmpty else {
+                    throw PipelineError("the folder holds files `genome-prep train` did not write (\(foreign.prefix(3).joined(separator: ", "))); nothing was deleted",
+                                        path: c.out, hint: "choose an empty or new folder for `out`")
                 }
-            } else if names.contains(where: { !$0.hasPrefix(".") }) {
+                // The config last: a kill half way leaves a folder that --overwrite still recognises.
+                for n in ["checkpoints", "log.jsonl", "summary.json", "train-config.json"] { removeItem(c.out + "/" + n) }
+            } else if let d = try? Data(contentsOf: URL(fileURLWithPath: configPath)) {
+                guard PipelineConfig.canonical(String(decoding: d, as: UTF8.self)) == PipelineConfig.canonical(c.text) else {
+                    throw PipelineError("this run folder holds a run of another config", path: c.out,
+                                        hint: "use another `out`, or --overwrite to delete that run and start again")
+                }
+            } else if !names.allSatisfy({ $0.hasPrefix(".") }) {
                 throw PipelineError("the folder exists and is not a training run folder (no train-config.json)", path: c.out,
-                                    hint: "choose an empty or new folder for `out`")
+                                    hint: foreign.isEmpty ? "--overwrite deletes what an interrupted `train --overwrite` left and starts again"
+                                                          : "choose an empty or new folder for `out`")
             }
         }
         try makeDirectory(c.out)
         if FileIdentity.of(configPath) == nil { try writeAtomically(Array(c.text.utf8), to: configPath) }
-        removeItem(c.out + "/summary.json")
     }
 
     func removeItem(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
@@ -256,7 +277,7 @@ final class TrainLog {
         if Int(st.st_size) < keepBytes {
             close(fd)
             throw PipelineError("the log is shorter (\(st.st_size) bytes) than the checkpoint recorded (\(keepBytes))", path: path,
-                                hint: "the run folder was changed by hand; start again with --overwrite")
+                                hint: "the log was changed by hand or lost writes; start again with --overwrite")
         }
         guard ftruncate(fd, off_t(keepBytes)) == 0, lseek(fd, off_t(keepBytes), SEEK_SET) >= 0 else {
             let e = String(cString: strerror(errno)); close(fd)
@@ -266,6 +287,10 @@ final class TrainLog {
     }
 
     deinit { close(fd) }
+
+    func sync() throws {
+        guard fsync(fd) == 0 else { throw PipelineError("cannot sync the log: \(String(cString: strerror(errno)))", path: path) }
+    }
 
     func append(_ o: JSONObject) throws {
         let line = Array((JSONValue.object(o).render() + "\n").utf8)

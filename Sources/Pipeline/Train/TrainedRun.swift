@@ -29,7 +29,8 @@ public struct TrainedRun {
 
     /// The split folder's parent: the `genome-prep run` output holding tokenizer.json and genomeprep.json.
     public var datasetRoot: String {
-        let p = config.train[0].path
+        var p = config.train[0].path
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
         guard let slash = p.lastIndex(of: "/") else { return "." }
         return String(p[..<slash])
     }
@@ -42,6 +43,8 @@ public struct TrainedRun {
         let cfg: BertConfig
         do { cfg = try BertConfig(huggingFace: try JSONValue.parse(Array(d))) } catch let e as JSONError {
             throw PipelineError("config.json: \(e.message)", path: checkpoint + "/config.json")
+        } catch let e as TrainerError {
+            throw PipelineError(e.message, path: checkpoint + "/config.json")
         }
         let model = try BertModel(config: cfg, maxRows: rows, length: min(length, cfg.maxPositions))
         try model.load(from: try Safetensors.File(path: checkpoint + "/model.safetensors"))
@@ -55,9 +58,13 @@ public struct TrainedRun {
         if let names = try? FileManager.default.contentsOfDirectory(atPath: dir), !names.isEmpty, !overwrite {
             throw PipelineError("the folder exists and is not empty", path: dir, hint: "choose a new folder, or --overwrite to replace its files")
         }
+        guard FileIdentity.of(datasetRoot + "/tokenizer.json") != nil else {
+            throw PipelineError("the training data's tokenizer.json is not at \(datasetRoot)/tokenizer.json", path: folder,
+                                hint: "run export from the directory the training ran in (data.train paths are relative to it)")
+        }
         let model = try loadModel(rows: 1, length: 1)
         try HuggingFaceExport.writeModel(model, to: dir)
-        let copied = try HuggingFaceExport.copyTokenizerFiles(from: datasetRoot, to: dir)
+        let copied = try HuggingFaceExport.copyTokenizerFiles(from: datasetRoot, to: dir, maxPositions: model.config.maxPositions)
         return ["config.json", "model.safetensors"] + copied
     }
 }
