@@ -79,3 +79,19 @@ final class TrainStrategiesTests: XCTestCase {
         }
     }
 }
+
+extension TrainStrategiesTests {
+    /// A second trainer in a run folder that another one holds is refused (the lock is flock(2), so it
+    /// never outlives a killed run).
+    func testOneTrainerPerRunFolder() throws {
+        let dir = tempDir("lock")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let c = try config(dir, data: Fixtures.char, strategy: "bert", steps: 2)
+        try FileManager.default.createDirectory(atPath: c.out, withIntermediateDirectories: true)
+        let fd = open(c.out + "/.lock", O_RDWR | O_CREAT, 0o644)
+        XCTAssertEqual(flock(fd, LOCK_EX | LOCK_NB), 0)
+        XCTAssertThrowsError(try TrainRunner(config: c).run()) { e in XCTAssertTrue("\(e)".contains("another `genome-prep train`"), "\(e)") }
+        close(fd)
+        XCTAssertNoThrow(try TrainRunner(config: c).run())
+    }
+}

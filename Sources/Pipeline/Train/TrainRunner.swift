@@ -61,6 +61,17 @@ public final class TrainRunner {
 
     public func run(overwrite: Bool = false, bench: Bool = false, progress: ((TrainProgress) -> Void)? = nil) throws -> TrainSummary {
         let c = config
+        try makeDirectory(c.out)
+        // One trainer per run folder: a second one (a requeued job while the first still runs) would
+        // truncate the same log and delete the first one's checkpoint in progress. The lock goes with
+        // the process, so a killed run never leaves it behind.
+        let lockFD = open(c.out + "/.lock", O_RDWR | O_CREAT, 0o644)
+        guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+            if lockFD >= 0 { close(lockFD) }
+            throw PipelineError("another `genome-prep train` is running in this run folder", path: c.out,
+                                hint: "wait for it to finish (or stop it) and run the same command again to resume")
+        }
+        defer { close(lockFD) }
         try prepareFolder(overwrite: overwrite)
         BLAS.setThreads(c.threads)
 
