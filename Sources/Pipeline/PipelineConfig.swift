@@ -67,42 +67,20 @@ public struct PipelineConfig: Sendable {
         let root: JSONValue
         do { root = try JSONValue.parse(Array(data)) } catch { throw PipelineError("not valid JSON: \(error)", path: path) }
         guard case .object(let o) = root else { throw PipelineError("the config must be a JSON object", path: path) }
-        func check(_ obj: JSONObject, _ section: String) throws {
-            let allowed = sections[section]!
-            for (k, _) in obj.pairs where !allowed.contains(k) {
-                let near = allowed.min { editDistance($0, k) < editDistance($1, k) } ?? ""
-                throw PipelineError("unknown key '\(section.isEmpty ? k : section + "." + k)'" +
-                                  (editDistance(near, k) <= 3 ? " (did you mean '\(near)'?)" : ""), path: path)
-            }
-        }
+        // The typed, range-checked reads every config shares (ConfigReader); every number is checked here,
+        // before it sizes or seeds anything (a negative seed trapped, a window of 10^12 tried to allocate it).
+        let r = ConfigReader(path: path, sections: sections)
+        func check(_ obj: JSONObject, _ section: String) throws { try r.checkKeys(obj, section) }
         try check(o, "")
-        func bad(_ key: String, _ want: String) -> PipelineError { PipelineError("'\(key)' must be \(want)", path: path) }
-        func str(_ obj: JSONObject, _ k: String, _ full: String) throws -> String? {
-            guard let v = obj[k] else { return nil }
-            guard case .string(let s) = v else { throw bad(full, "a string") }
-            return s
-        }
-        // Every number is range-checked here, before it sizes or seeds anything (a negative seed trapped,
-        // a window of 10^12 tried to allocate it).
+        func bad(_ key: String, _ want: String) -> PipelineError { r.bad(key, want) }
+        func str(_ obj: JSONObject, _ k: String, _ full: String) throws -> String? { try r.string(obj, k, full: full) }
         func int(_ obj: JSONObject, _ k: String, _ full: String, _ range: ClosedRange<Int> = 0...Int.max) throws -> Int? {
-            guard let v = obj[k] else { return nil }
-            guard case .int(let i) = v else { throw bad(full, "an integer") }
-            guard range.contains(i) else { throw bad(full, "an integer in \(range.lowerBound)...\(range.upperBound) (got \(i))") }
-            return i
+            try r.int(obj, k, range, full: full)
         }
         func num(_ obj: JSONObject, _ k: String, _ full: String, _ range: ClosedRange<Double> = 0...1) throws -> Double? {
-            guard let v = obj[k] else { return nil }
-            let d: Double
-            switch v { case .int(let i): d = Double(i); case .double(let x): d = x; default: throw bad(full, "a number") }
-            guard d.isFinite, range.contains(d) else { throw bad(full, "a number in \(range.lowerBound)...\(range.upperBound) (got \(d))") }
-            return d
+            try r.number(obj, k, range, full: full)
         }
-        func section(_ k: String) throws -> JSONObject? {
-            guard let v = o[k] else { return nil }
-            guard case .object(let s) = v else { throw bad(k, "an object") }
-            try check(s, k)
-            return s
-        }
+        func section(_ k: String) throws -> JSONObject? { try r.section(o, k) }
         guard let name = try str(o, "name", "name") else { throw bad("name", "present (a string)") }
         guard case .array(let ins)? = o["inputs"], !ins.isEmpty else { throw bad("inputs", "a non-empty list of FASTA paths") }
         var inputs: [String] = [], labels: [String?] = [], weights: [Int] = []

@@ -340,16 +340,11 @@ final class CLITests: XCTestCase {
 /// MDS interoperability against the real MosaicML Streaming library (mosaicml-streaming 0.13.0, which
 /// `.ci/python-env` installs in a cached environment outside the clone).
 extension CLITests {
-    /// The environment's python: $GENOMEPREP_STREAMING_PYTHON, else where `.ci/python-env` builds it.
+    /// The environment's python (TestSupport.interopPython); a skip, or in CI a failure, without it.
     func streamingPython() throws -> String {
-        let env = ProcessInfo.processInfo.environment
-        var candidates: [String] = []
-        if let p = env["GENOMEPREP_STREAMING_PYTHON"] { candidates.append(p) }
-        let cache = env["GENOMEPREP_CACHE"] ?? ((env["XDG_CACHE_HOME"] ?? (env["HOME"] ?? "/root") + "/.cache") + "/genomeprep")
-        candidates.append(cache + "/streaming-venv/bin/python")
-        if let p = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return p }
-        let why = "no Python with mosaicml-streaming (looked at \(candidates.joined(separator: ", "))); `bash .ci/python-env` builds it"
-        if env["GENOMEPREP_REQUIRE_INTEROP"] == "1" { XCTFail(why); throw XCTSkip(why) }
+        if let p = interopPython() { return p }
+        let why = "no Python with mosaicml-streaming; `bash .ci/python-env` builds it"
+        if interopRequired { XCTFail(why); throw XCTSkip(why) }
         throw XCTSkip(why)
     }
 
