@@ -1,0 +1,74 @@
+import Basics
+import Foundation
+import TestSupport
+@testable import Trainer
+import XCTest
+
+/// Damaged safetensors and .npy files (a checkpoint, an export, embeddings handed to `probe`): each is a
+/// clear error naming the file, the tensor where there is one, and the reason; never a crash.
+final class MalformedFilesTests: XCTestCase {
+    func header(_ json: String, data: Int) -> [UInt8] {
+        var b = Array(json.utf8)
+        while (8 + b.count) % 8 != 0 { b.append(0x20) }
+        var n = UInt64(b.count).littleEndian
+        return withUnsafeBytes(of: &n) { Array($0) } + b + [UInt8](repeating: 0, count: data)
+    }
+
+    func testDamagedSafetensorsNameFileTensorAndReason() throws {
+        let dir = tempDir("st")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases: [([UInt8], [String])] = [
+            ([1, 2, 3], ["shorter than its 8-byte header length"]),
+            ([255, 255, 255, 255, 0, 0, 0, 0] + Array("{}".utf8), ["runs past the end of the file"]),
+            (header("{\"w\": [1]}", data: 0), ["w", "expected an object"]),
+            (header(#"{"w": {"dtype": "F16", "shape": [2], "data_offsets": [0, 4]}}"#, data: 4), ["w", "dtype F16"]),
+            (header(#"{"w": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}"#, data: 8), ["w", "needs 12 bytes, offsets give 8"]),
+            (header(#"{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#, data: 4), ["w", "outside the 4 data bytes"]),
+            (header(#"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}"#, data: 12),
+             ["two tensors overlap"]),
+            (header(#"{"w": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 0]}}"#, data: 0), ["w", "dimension -1"]),
+        ]
+        for (i, (bytes, words)) in cases.enumerated() {
+            let p = dir.appendingPathComponent("bad\(i).safetensors").path
+            try Data(bytes).write(to: URL(fileURLWithPath: p))
+            XCTAssertThrowsError(try Safetensors.File(path: p), "case \(i)") { e in
+                let text = "\(e)"
+                XCTAssertTrue(text.contains("bad\(i).safetensors") && text.contains("not a valid safetensors file"), text)
+                for w in words { XCTAssertTrue(text.contains(w), "case \(i): '\(w)' missing from: \(text)") }
+            }
+        }
+        // A well-formed file with the wrong shape for the model names the tensor and both shapes.
+        let good = dir.appendingPathComponent("good.safetensors").path
+        let values: [Float] = [1, 2, 3, 4]
+        try values.withUnsafeBufferPointer { try Safetensors.write([.init(name: "w", shape: [2, 2], data: $0.baseAddress!)], to: good) }
+        let f = try Safetensors.File(path: good)
+        var out = [Float](repeating: 0, count: 4)
+        XCTAssertThrowsError(try out.withUnsafeMutableBufferPointer { try f.read("w", shape: [4], into: $0.baseAddress!) }) { e in
+            XCTAssertTrue("\(e)".contains("w") && "\(e)".contains("[2, 2]") && "\(e)".contains("[4]"), "\(e)")
+        }
+        XCTAssertThrowsError(try f.floats("missing")) { e in XCTAssertTrue("\(e)".contains("tensor missing") && "\(e)".contains("missing"), "\(e)") }
+    }
+
+    func testDamagedNPYNameFileAndReason() throws {
+        let dir = tempDir("npy")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func npy(_ header: String, data: Int) -> [UInt8] {
+            let h = Array(header.utf8)
+            return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(h.count & 0xFF), UInt8(h.count >> 8)] + h + [UInt8](repeating: 0, count: data)
+        }
+        let cases: [([UInt8], String)] = [
+            (Array("not numpy".utf8), "no NUMPY magic"),
+            (npy("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }\n", data: 16), "dtype is not <f4 or <f8"),
+            (npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }\n", data: 16), "Fortran order"),
+            (npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }\n", data: 12), "holds 12 data bytes, its shape needs 16"),
+            (npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2, 2), }\n", data: 32), "shape must be 1-D or 2-D"),
+        ]
+        for (i, (bytes, why)) in cases.enumerated() {
+            let p = dir.appendingPathComponent("bad\(i).npy").path
+            try Data(bytes).write(to: URL(fileURLWithPath: p))
+            XCTAssertThrowsError(try NPY.read(path: p), "case \(i)") { e in
+                XCTAssertTrue("\(e)".contains("bad\(i).npy") && "\(e)".contains(why), "case \(i): \(e)")
+            }
+        }
+    }
+}
