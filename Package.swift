@@ -5,11 +5,11 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 
 // The module walls (checked by `grep '^import' -r Sources`):
 //   Basics    leaf: queues, the bounded Stage, threads, atomic files, JSON, fingerprints, clock, errors
-//   GenomeIO  -> Basics, htslib                 FASTA, indexes, windows
+//   GenomeIO  -> Basics, htslib, CKernels       FASTA, indexes, windows
 //   Tokenize  -> GenomeIO, Basics               tokenizers, BPE, PMI
 //   Shards    -> Basics, zstd, crypto, xxhash   MDS storage and DatasetInfo; token-agnostic
 //   Pipeline  -> GenomeIO, Tokenize, Shards, Trainer   `genome-prep run` / `merge` / `train` as jobs
-//   Trainer   -> Shards, Basics, OpenBLAS       reads shards, never FASTA or tokenizers
+//   Trainer   -> Shards, Basics, OpenBLAS (dlopen) reads shards, never FASTA or tokenizers
 // Only the executables import ArgumentParser or write to the terminal.
 let package = Package(
     name: "genome-prep",
@@ -30,19 +30,22 @@ let package = Package(
         // C libraries, found through pkg-config or linked by name (see README "Building").
         .systemLibrary(name: "CHTSlib", pkgConfig: "htslib", providers: [.apt(["libhts-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),   // SHA-1 for MDS hashes
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]), // xxh3_64 for MDS hashes
         .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),                       // CRC-32 (PCLMUL, ~10x zlib's)
-        // The C loops: prefetching random increments.
+        // The C loops: FASTA sequence text, N/soft-mask counts and code->id maps on SSE2/AVX2/AVX-512
+        // (picked at run time); prefetching random increments.
         .target(name: "CKernels"),
+        // OpenBLAS through dlopen on the first matrix product (its thread pool would otherwise spin a core at
+        // every start, data commands included); needs libopenblas0 at run time only.
+        .target(name: "CBLASLoader", linkerSettings: [.linkedLibrary("dl")]),
         // Core libraries: no ArgumentParser, no print(), no exit().
         .target(name: "Basics", dependencies: ["CDeflate"]),
-        .target(name: "GenomeIO", dependencies: ["Basics", "CHTSlib"]),
+        .target(name: "GenomeIO", dependencies: ["Basics", "CHTSlib", "CKernels"]),
         .target(name: "Tokenize", dependencies: ["GenomeIO", "Basics", "CKernels"]),
         .target(name: "Shards", dependencies: ["Basics", "CZstd", "CCrypto", "CXXHash"]),
         .target(name: "Pipeline", dependencies: ["GenomeIO", "Tokenize", "Shards", "Trainer", "Basics"]),
-        .target(name: "Trainer", dependencies: ["Shards", "Basics", "COpenBLAS"]),
+        .target(name: "Trainer", dependencies: ["Shards", "Basics", "CBLASLoader"]),
         // CLIs: parse flags, call one library entry point, own the terminal (errors, progress).
         .executableTarget(name: "genome-prep",
                           dependencies: ["Basics", "GenomeIO", "Tokenize", "Shards", "Pipeline", "Trainer", argumentParser]),
@@ -52,7 +55,7 @@ let package = Package(
         // Tests: one target per module, the shared helpers (paths, subprocesses, temp folders) in TestSupport.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"]),
-        .testTarget(name: "GenomeIOTests", dependencies: ["GenomeIO", "Basics", "TestSupport"], resources: [.copy("Specimens")]),
+        .testTarget(name: "GenomeIOTests", dependencies: ["GenomeIO", "Basics", "CKernels", "TestSupport"], resources: [.copy("Specimens")]),
         .testTarget(name: "TokenizeTests", dependencies: ["Tokenize", "GenomeIO", "Basics", "TestSupport"],
                     exclude: ["pmi_reference.py", "hf_interop.py"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Basics", "TestSupport"]),

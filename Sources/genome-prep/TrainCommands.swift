@@ -128,6 +128,7 @@ struct Embed: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try BLAS.load()
             BLAS.setThreads(threads)
             let r = try TrainedRun(folder: runFolder, step: step)
             let bar = ProgressBar("embed")

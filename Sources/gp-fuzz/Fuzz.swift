@@ -3,7 +3,7 @@
 //   swift build --product gp-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING --scratch-path .build-fuzz
 //   GP_FUZZ_TARGET=json .build-fuzz/debug/gp-fuzz -max_total_time=600 CORPUS_DIR
 //
-// Targets (GP_FUZZ_TARGET): json, config, tokenizer, index, fasta, bed, fai. Each feeds the input to the
+// Targets (GP_FUZZ_TARGET): json, config, tokenizer, index, fasta, bed, fai, gzi. Each feeds the input to the
 // reader and accepts any thrown error: only a crash, a hang or a sanitizer report is a finding. Without
 // -DFUZZING this builds a small program that says how to run it.
 import Foundation
@@ -64,6 +64,21 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         write(bytes, to: fa + ".fai")
         if let idx = try? FaiIndex(path: fa) {
             for e in idx.entries { _ = try? idx.fetchASCII(contig: e.name, start: 0, end: min(e.length, 20)) }
+        }
+    case "gzi":
+        // A BGZF FASTA in several blocks with a good .fai; the input is its .gzi.
+        let fa = scratch + "/g.fa.bgz"
+        if access(fa + ".fai", R_OK) != 0 {
+            let plain = scratch + "/g.fa"
+            var text = ""
+            for r in 0..<4 { text += ">r\(r)\n" + String(repeating: "ACGTTGCA", count: 9000) + "\n" }
+            FileManager.default.createFile(atPath: plain, contents: Data(text.utf8))
+            try! BGZFWriter.recompress(input: plain, output: fa, threads: 1)
+            try! FaiIndex.build(path: fa)
+        }
+        write(bytes, to: fa + ".gzi")
+        if let idx = try? FaiIndex(path: fa) {
+            for e in idx.entries { _ = try? idx.fetchASCII(contig: e.name, start: max(0, e.length - 70000), end: e.length) }
         }
     default:
         fatalError("unknown GP_FUZZ_TARGET \(target)")

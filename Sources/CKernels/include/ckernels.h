@@ -2,6 +2,7 @@
 #define GENOMEPREP_CKERNELS_H
 #include <stddef.h>
 #include <stdint.h>
+#include "gp_simd.h"
 
 /// table[idx[i]] += 1 for every i, prefetching a few increments ahead so that the cache misses of
 /// random increments into a large table overlap. Swift has no prefetch intrinsic; this is the only

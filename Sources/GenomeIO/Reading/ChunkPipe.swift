@@ -8,9 +8,6 @@ final class ChunkPipe {
     enum Message: Sendable { case chunk(Chunk), end, failure(GenomeIOError) }
 
     private let buffers: [UnsafeMutableRawPointer]
-    /// The same bytes pre-encoded by ``Kernels/encodeCommon`` on the reader thread (whole chunk, one
-    /// vector pass): the parser then only validates and copies each sequence line.
-    private let encoded: [UnsafeMutablePointer<UInt8>]
     let chunkSize: Int
     private let full: BoundedQueue<Message>
     private let empty: BoundedQueue<Int>
@@ -23,16 +20,15 @@ final class ChunkPipe {
         self.chunkSize = chunkSize
         self.format = input.format
         buffers = (0..<slots).map { _ in UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 64) }
-        encoded = (0..<slots).map { _ in UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize) }
         full = BoundedQueue(capacity: slots + 1)
         empty = BoundedQueue(capacity: slots)
         for i in 0..<slots { empty.push(i) }
-        let transfer = UnsafeTransfer(value: (input, buffers, encoded))
+        let transfer = UnsafeTransfer(value: (input, buffers))
         let full = self.full, empty = self.empty, done = self.done
         let size = chunkSize
         let cancelled = self.cancelled
         spawnThread {
-            let (input, buffers, encoded) = transfer.value
+            let (input, buffers) = transfer.value
             defer { done.signal() }
             while true {
                 let slot = empty.pop()
@@ -41,7 +37,6 @@ final class ChunkPipe {
                     let start = input.offset
                     let n = try input.read(into: buffers[slot], capacity: size)
                     if n == 0 { full.push(.end); return }
-                    _ = Kernels.encodeCommon(buffers[slot].assumingMemoryBound(to: UInt8.self), encoded[slot], n)
                     full.push(.chunk(Chunk(slot: slot, count: n, offset: start)))
                 } catch let e as GenomeIOError {
                     full.push(.failure(e)); return
@@ -53,10 +48,10 @@ final class ChunkPipe {
     }
 
     /// Next chunk (bytes valid until `recycle` is called for it), or nil at the end.
-    func next() throws -> (UnsafeRawBufferPointer, UnsafePointer<UInt8>, Chunk)? {
+    func next() throws -> (UnsafeRawBufferPointer, Chunk)? {
         if finished { return nil }
         switch full.pop() {
-        case .chunk(let c): return (UnsafeRawBufferPointer(start: buffers[c.slot], count: c.count), UnsafePointer(encoded[c.slot]), c)
+        case .chunk(let c): return (UnsafeRawBufferPointer(start: buffers[c.slot], count: c.count), c)
         case .end: finished = true; return nil
         case .failure(let e): finished = true; throw e
         }
@@ -75,6 +70,5 @@ final class ChunkPipe {
         }
         done.wait()
         for b in buffers { b.deallocate() }
-        for e in encoded { e.deallocate() }
     }
 }

@@ -1,4 +1,5 @@
 import Basics
+import CKernels
 import Glibc
 
 /// Receives a FASTA file as a stream: one `beginRecord`, any number of `bases` calls with
@@ -65,9 +66,9 @@ public struct FastaReader {
         defer { parser.deallocate() }
         var stats = FastaScanStats()
         stats.format = pipe.format
-        while let (bytes, pre, chunk) = try pipe.next() {
+        while let (bytes, chunk) = try pipe.next() {
             defer { pipe.recycle(chunk) }
-            try parser.consume(bytes, pre: pre, at: chunk.offset, sink: &sink)
+            try parser.consume(bytes, at: chunk.offset, sink: &sink)
         }
         try parser.finish(sink: &sink)
         stats.records = parser.records
@@ -78,8 +79,14 @@ public struct FastaReader {
 }
 
 /// The FASTA state machine. Works on raw byte chunks; keeps only the current header line and a
-/// code buffer of `codeCapacity` bytes.
+/// code buffer of `codeCapacity` bytes. Sequence text goes through the `gp_fasta_seq` C kernel (SSE2,
+/// AVX2 or AVX-512 by CPU), which encodes, drops newlines and counts N and soft-masked bases in one pass
+/// across lines and stops at the first byte it does not know; that line then takes the byte-by-byte path
+/// (whitespace, IUPAC codes, errors).
 struct FastaParser {
+    /// The kernel level (`GENOMEPREP_SIMD` lowers it; tests compare levels).
+    static let simdLevel = gp_simd_level()
+    var simdLevel = FastaParser.simdLevel
     let path: String
     let table: UnsafeMutablePointer<UInt8>
     let codes: UnsafeMutablePointer<UInt8>
@@ -111,7 +118,8 @@ struct FastaParser {
         table = .allocate(capacity: 256)
         let src = invalidBytes == .error ? BaseCode.encodeTable : BaseCode.lenientEncodeTable
         for i in 0..<256 { table[i] = src[i] }
-        codes = .allocate(capacity: codeCapacity)
+        // The kernel's vector stores run up to 64 bytes past its last code.
+        codes = .allocate(capacity: codeCapacity + 64)
     }
 
     func deallocate() { table.deallocate(); codes.deallocate() }
@@ -121,7 +129,7 @@ struct FastaParser {
                       record: haveRecord ? recordName : nil)
     }
 
-    mutating func consume<S: FastaSink>(_ bytes: UnsafeRawBufferPointer, pre: UnsafePointer<UInt8>? = nil, at base: Int, sink: inout S) throws {
+    mutating func consume<S: FastaSink>(_ bytes: UnsafeRawBufferPointer, at base: Int, sink: inout S) throws {
         let p = bytes.bindMemory(to: UInt8.self)
         let n = p.count
         guard let start = p.baseAddress else { return }
@@ -165,22 +173,25 @@ struct FastaParser {
                 }
                 atLineStart = false
             }
-            // Inside a sequence line: convert up to the newline (or the end of the chunk).
+            // Sequence: the kernel runs across lines until a byte it does not handle (or the code buffer fills).
+            if codeCount + 4096 > codeCapacity { try flush(sink: &sink) }
+            let span = min(n - i, codeCapacity - codeCount)
+            var r = gp_seq_scan()
+            gp_fasta_seq(simdLevel, start + i, span, codes + codeCount, &r)
+            codeCount += r.written
+            recordN += r.n; recordLower += r.lower
+            line += r.newlines
+            if r.consumed > 0 {
+                i += r.consumed
+                atLineStart = start[i - 1] == 0x0A
+                continue
+            }
+            // The kernel stopped at this line's first unknown byte: convert up to the newline (or the
+            // end of the chunk) byte by byte.
             let rest = n - i
             let nlPtr = memchr(start + i, 0x0A, rest)
             let e = nlPtr.map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - start } ?? n
-            if let pre, e > i {
-                // Pre-encoded by the reader thread: copy the line's codes if none is invalid.
-                let count = e - i
-                if codeCount + count > codeCapacity { try flush(sink: &sink) }
-                if Kernels.copyIfAllValid(pre + i, codes + codeCount, count) {
-                    codeCount += count
-                } else {
-                    try convert(start + i, count: count, offset: base + i, sink: &sink)
-                }
-            } else {
-                try convert(start + i, count: e - i, offset: base + i, sink: &sink)
-            }
+            try convert(start + i, count: e - i, offset: base + i, sink: &sink)
             if nlPtr != nil {
                 i = e + 1
                 line += 1
@@ -196,13 +207,8 @@ struct FastaParser {
         if count == 0 { return }
         if codeCount + count > codeCapacity { try flush(sink: &sink) }
         let dst = codes + codeCount
-        let acc = Kernels.encodeCommon(src, dst, count)
         let t = table
-        if acc & (BaseCode.invalid | BaseCode.skip) == 0 {
-            codeCount += count
-            return
-        }
-        // Slow path: skip whitespace, report the first invalid byte.
+        // Skip whitespace, read IUPAC codes as N, report the first invalid byte.
         var w = 0
         for k in 0..<count {
             let v = t[Int(src[k])]
@@ -215,13 +221,13 @@ struct FastaParser {
             if v & BaseCode.skip != 0 { continue }
             dst[w] = v; w += 1
         }
+        let (nn, lo) = Kernels.countNAndLower(dst, w)
+        recordN += nn; recordLower += lo
         codeCount += w
     }
 
     mutating func flush<S: FastaSink>(sink: inout S) throws {
         if codeCount == 0 { return }
-        let (nn, lo) = Kernels.countNAndLower(codes, codeCount)
-        recordN += nn; recordLower += lo
         recordLength += codeCount
         totalBases += codeCount
         if recordIncluded {

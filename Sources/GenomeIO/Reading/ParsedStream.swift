@@ -89,10 +89,10 @@ final class ParsedStream {
             defer { parser.deallocate() }
             var sink = BatchingSink(full: full, free: free, batches: batches, current: 0)
             do {
-                while let (bytes, pre, chunk) = try pipe.next() {
+                while let (bytes, chunk) = try pipe.next() {
                     defer { pipe.recycle(chunk) }
                     if cancelled.flag.load(ordering: .acquiring) { break }
-                    try parser.consume(bytes, pre: pre, at: chunk.offset, sink: &sink)
+                    try parser.consume(bytes, at: chunk.offset, sink: &sink)
                 }
                 if !cancelled.flag.load(ordering: .acquiring) { try parser.finish(sink: &sink) }
                 full.push(.batch(sink.current))

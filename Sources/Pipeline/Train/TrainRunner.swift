@@ -72,6 +72,7 @@ public final class TrainRunner {
                                 hint: "wait for it to finish (or stop it) and run the same command again to resume")
         }
         defer { close(lockFD) }
+        try BLAS.load()
         try prepareFolder(overwrite: overwrite)
         BLAS.setThreads(c.threads)
 

@@ -1,5 +1,5 @@
 import Basics
-import COpenBLAS
+import CBLASLoader
 import Dispatch
 import Glibc
 
@@ -17,13 +17,23 @@ typealias FloatPointer = UnsafeMutablePointer<Float>
 /// more threads (tested).
 public enum BLAS {
     nonisolated(unsafe) static var splitThreads = 1
+    /// Loads OpenBLAS (it is opened on first use, not linked: see CBLASLoader); throws when it is missing.
+    public static func load() throws {
+        if gp_blas_load() != 0 { throw BLASUnavailable(message: gp_blas_error().map { String(cString: $0) } ?? "cannot load OpenBLAS") }
+    }
     public static func setThreads(_ n: Int) {
-        openblas_set_num_threads(1)
+        gp_blas_set_threads(1)
         splitThreads = max(1, min(n, 64))
     }
     public static var threads: Int { splitThreads }
     /// The kernel family OpenBLAS picked for this CPU at load time (e.g. Haswell, SkylakeX, Prescott).
-    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+    public static var coreName: String { String(cString: gp_blas_corename()) }
+}
+
+/// OpenBLAS could not be loaded (the message names the library and how to install it).
+public struct BLASUnavailable: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }
 
 /// Times and counts every `cblas_sgemm` the model makes, per shape (for the speed benchmark: the GEMM
@@ -92,12 +102,12 @@ func gemm(_ meter: GemmMeter, transA: Bool, transB: Bool, m: Int, n: Int, k: Int
             guard mm > 0 else { return }
             let a = UnsafePointer<Float>(bitPattern: ia)!, b = UnsafePointer<Float>(bitPattern: ib)!
             let c = UnsafeMutablePointer<Float>(bitPattern: ic)!
-            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            gp_sgemm(transA ? 1 : 0, transB ? 1 : 0,
                         Int32(mm), Int32(n), Int32(k), alpha, transA ? a + m0 : a + m0 * lda, Int32(lda), b, Int32(ldb),
                         beta, c + m0 * ldc, Int32(ldc))
         }
     } else {
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+        gp_sgemm(transA ? 1 : 0, transB ? 1 : 0,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
     if meter.enabled { meter.record(.init(transA: transA, transB: transB, m: m, n: n, k: k), MonotonicClock.now() - t0) }

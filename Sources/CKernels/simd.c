@@ -1,0 +1,312 @@
+#include "gp_simd.h"
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+/* ---------- scalar (the reference) ---------- */
+
+static inline int code_of(uint8_t b) {
+    switch (b & 0xDF) {
+    case 'A': return 0;
+    case 'C': return 1;
+    case 'G': return 2;
+    case 'T': return 3;
+    case 'N': return 4;
+    default: return -1;
+    }
+}
+
+static void seq_scalar(const uint8_t *src, size_t n, uint8_t *dst, gp_seq_scan *r, size_t i) {
+    size_t w = r->written, nl = r->newlines, nn = r->n, lo = r->lower;
+    for (; i < n; i++) {
+        uint8_t b = src[i];
+        if (b == '\n') { nl++; continue; }
+        int c = code_of(b);
+        if (c < 0) break;
+        if (b & 0x20) { c |= 8; lo++; }
+        nn += (c & 4) >> 2;
+        dst[w++] = (uint8_t)c;
+    }
+    r->consumed = i; r->written = w; r->newlines = nl; r->n = nn; r->lower = lo;
+}
+
+static void count_scalar(const uint8_t *p, size_t n, size_t *nn, size_t *lo, size_t i) {
+    size_t a = 0, b = 0;
+    for (; i < n; i++) { a += (p[i] >> 2) & 1; b += (p[i] >> 3) & 1; }
+    *nn += a; *lo += b;
+}
+
+static void map_scalar(const uint8_t *src, size_t n, const uint8_t t[16], uint8_t *dst, size_t i) {
+    for (; i < n; i++) dst[i] = t[src[i] & 15];
+}
+
+#if defined(__x86_64__)
+/* ---------- SSE2: 16 bytes at a time (every x86-64 has it) ---------- */
+
+static void seq_sse2(const uint8_t *src, size_t n, uint8_t *dst, gp_seq_scan *r) {
+    const __m128i df = _mm_set1_epi8((char)0xDF), bit20 = _mm_set1_epi8(0x20), nlv = _mm_set1_epi8('\n');
+    const __m128i A = _mm_set1_epi8('A'), C = _mm_set1_epi8('C'), G = _mm_set1_epi8('G'), T = _mm_set1_epi8('T'), N = _mm_set1_epi8('N');
+    const __m128i one = _mm_set1_epi8(1), two = _mm_set1_epi8(2), three = _mm_set1_epi8(3), four = _mm_set1_epi8(4), eight = _mm_set1_epi8(8);
+    size_t i = 0, w = r->written, nl = r->newlines, nn = r->n, lo = r->lower;
+    uint8_t tmp[48] = {0};
+    while (i + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(src + i));
+        __m128i u = _mm_and_si128(v, df);
+        __m128i mA = _mm_cmpeq_epi8(u, A), mC = _mm_cmpeq_epi8(u, C), mG = _mm_cmpeq_epi8(u, G);
+        __m128i mT = _mm_cmpeq_epi8(u, T), mN = _mm_cmpeq_epi8(u, N), mL = _mm_cmpeq_epi8(v, nlv);
+        __m128i ok = _mm_or_si128(_mm_or_si128(_mm_or_si128(mA, mC), _mm_or_si128(mG, mT)), _mm_or_si128(mN, mL));
+        if (_mm_movemask_epi8(ok) != 0xFFFF) break;
+        __m128i low = _mm_cmpeq_epi8(_mm_and_si128(v, bit20), bit20);
+        __m128i code = _mm_or_si128(_mm_or_si128(_mm_and_si128(mC, one), _mm_and_si128(mG, two)),
+                                    _mm_or_si128(_mm_and_si128(mT, three), _mm_and_si128(mN, four)));
+        code = _mm_or_si128(code, _mm_and_si128(low, eight));
+        unsigned ml = (unsigned)_mm_movemask_epi8(mL);
+        nn += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(mN));
+        lo += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(low));
+        if (ml == 0) {
+            _mm_storeu_si128((__m128i *)(dst + w), code);
+            w += 16;
+        } else {
+            /* Drop the newlines: copy each run between them with one unaligned 16-byte store. */
+            _mm_storeu_si128((__m128i *)tmp, code);
+            unsigned pos = 0;
+            while (ml) {
+                unsigned p = (unsigned)__builtin_ctz(ml);
+                _mm_storeu_si128((__m128i *)(dst + w), _mm_loadu_si128((const __m128i *)(tmp + pos)));
+                w += p - pos; pos = p + 1; ml &= ml - 1; nl++;
+            }
+            _mm_storeu_si128((__m128i *)(dst + w), _mm_loadu_si128((const __m128i *)(tmp + pos)));
+            w += 16 - pos;
+        }
+        i += 16;
+    }
+    r->written = w; r->newlines = nl; r->n = nn; r->lower = lo;
+    seq_scalar(src, n, dst, r, i);
+}
+
+static void count_sse2(const uint8_t *p, size_t n, size_t *nn, size_t *lo) {
+    const __m128i four = _mm_set1_epi8(4), eight = _mm_set1_epi8(8);
+    size_t i = 0, a = 0, b = 0;
+    while (i + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        a += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, four), four)));
+        b += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, eight), eight)));
+        i += 16;
+    }
+    *nn += a; *lo += b;
+    count_scalar(p, n, nn, lo, i);
+}
+
+/* ---------- AVX2: 32 bytes at a time ---------- */
+
+__attribute__((target("avx2,popcnt,bmi")))
+static void seq_avx2(const uint8_t *src, size_t n, uint8_t *dst, gp_seq_scan *r) {
+    const __m256i df = _mm256_set1_epi8((char)0xDF), bit20 = _mm256_set1_epi8(0x20), nlv = _mm256_set1_epi8('\n');
+    const __m256i A = _mm256_set1_epi8('A'), C = _mm256_set1_epi8('C'), G = _mm256_set1_epi8('G'), T = _mm256_set1_epi8('T'), N = _mm256_set1_epi8('N');
+    const __m256i one = _mm256_set1_epi8(1), two = _mm256_set1_epi8(2), three = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4), eight = _mm256_set1_epi8(8);
+    size_t i = 0, w = r->written, nl = r->newlines, nn = r->n, lo = r->lower;
+    uint8_t tmp[96] = {0};
+    while (i + 32 <= n) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(src + i));
+        __m256i u = _mm256_and_si256(v, df);
+        __m256i mA = _mm256_cmpeq_epi8(u, A), mC = _mm256_cmpeq_epi8(u, C), mG = _mm256_cmpeq_epi8(u, G);
+        __m256i mT = _mm256_cmpeq_epi8(u, T), mN = _mm256_cmpeq_epi8(u, N), mL = _mm256_cmpeq_epi8(v, nlv);
+        __m256i ok = _mm256_or_si256(_mm256_or_si256(_mm256_or_si256(mA, mC), _mm256_or_si256(mG, mT)), _mm256_or_si256(mN, mL));
+        if ((unsigned)_mm256_movemask_epi8(ok) != 0xFFFFFFFFu) break;
+        __m256i low = _mm256_cmpeq_epi8(_mm256_and_si256(v, bit20), bit20);
+        __m256i code = _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(mC, one), _mm256_and_si256(mG, two)),
+                                       _mm256_or_si256(_mm256_and_si256(mT, three), _mm256_and_si256(mN, four)));
+        code = _mm256_or_si256(code, _mm256_and_si256(low, eight));
+        unsigned ml = (unsigned)_mm256_movemask_epi8(mL);
+        nn += (size_t)_mm_popcnt_u32((unsigned)_mm256_movemask_epi8(mN));
+        lo += (size_t)_mm_popcnt_u32((unsigned)_mm256_movemask_epi8(low));
+        if (ml == 0) {
+            _mm256_storeu_si256((__m256i *)(dst + w), code);
+            w += 32;
+        } else {
+            _mm256_storeu_si256((__m256i *)tmp, code);
+            unsigned pos = 0;
+            while (ml) {
+                unsigned p = (unsigned)__builtin_ctz(ml);
+                _mm256_storeu_si256((__m256i *)(dst + w), _mm256_loadu_si256((const __m256i *)(tmp + pos)));
+                w += p - pos; pos = p + 1; ml &= ml - 1; nl++;
+            }
+            _mm256_storeu_si256((__m256i *)(dst + w), _mm256_loadu_si256((const __m256i *)(tmp + pos)));
+            w += 32 - pos;
+        }
+        i += 32;
+    }
+    r->written = w; r->newlines = nl; r->n = nn; r->lower = lo;
+    seq_scalar(src, n, dst, r, i);
+}
+
+__attribute__((target("avx2,popcnt")))
+static void count_avx2(const uint8_t *p, size_t n, size_t *nn, size_t *lo) {
+    size_t i = 0, a = 0, b = 0;
+    while (i + 32 <= n) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(p + i));
+        /* bit 2 -> sign bit with a shift by 5, bit 3 by 4 (per 16-bit lane; movemask reads each byte's sign) */
+        a += (size_t)_mm_popcnt_u32((unsigned)_mm256_movemask_epi8(_mm256_slli_epi16(v, 5)));
+        b += (size_t)_mm_popcnt_u32((unsigned)_mm256_movemask_epi8(_mm256_slli_epi16(v, 4)));
+        i += 32;
+    }
+    *nn += a; *lo += b;
+    count_scalar(p, n, nn, lo, i);
+}
+
+__attribute__((target("avx2")))
+static void map_avx2(const uint8_t *src, size_t n, const uint8_t t[16], uint8_t *dst) {
+    const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t));
+    const __m256i low4 = _mm256_set1_epi8(15);
+    size_t i = 0;
+    while (i + 32 <= n) {
+        __m256i v = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(src + i)), low4);
+        _mm256_storeu_si256((__m256i *)(dst + i), _mm256_shuffle_epi8(table, v));
+        i += 32;
+    }
+    map_scalar(src, n, t, dst, i);
+}
+
+/* ---------- AVX-512 (BW for byte compares, VBMI2 for vpcompressb): 64 bytes at a time ---------- */
+
+__attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt,bmi")))
+static void seq_avx512(const uint8_t *src, size_t n, uint8_t *dst, gp_seq_scan *r) {
+    const __m512i df = _mm512_set1_epi8((char)0xDF), bit20 = _mm512_set1_epi8(0x20), nlv = _mm512_set1_epi8('\n');
+    const __m512i A = _mm512_set1_epi8('A'), C = _mm512_set1_epi8('C'), G = _mm512_set1_epi8('G'), T = _mm512_set1_epi8('T'), N = _mm512_set1_epi8('N');
+    const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2), three = _mm512_set1_epi8(3), four = _mm512_set1_epi8(4), eight = _mm512_set1_epi8(8);
+    size_t i = 0, w = r->written, nl = r->newlines, nn = r->n, lo = r->lower;
+    while (i + 64 <= n) {
+        __m512i v = _mm512_loadu_si512((const void *)(src + i));
+        __m512i u = _mm512_and_si512(v, df);
+        __mmask64 mC = _mm512_cmpeq_epi8_mask(u, C), mG = _mm512_cmpeq_epi8_mask(u, G), mT = _mm512_cmpeq_epi8_mask(u, T);
+        __mmask64 mN = _mm512_cmpeq_epi8_mask(u, N), mA = _mm512_cmpeq_epi8_mask(u, A), mL = _mm512_cmpeq_epi8_mask(v, nlv);
+        if ((mA | mC | mG | mT | mN | mL) != ~(__mmask64)0) break;
+        __mmask64 low = _mm512_test_epi8_mask(v, bit20);   /* '\n' (0x0A) has no 0x20 bit */
+        __m512i code = _mm512_maskz_mov_epi8(mC, one);
+        code = _mm512_mask_mov_epi8(code, mG, two);
+        code = _mm512_mask_mov_epi8(code, mT, three);
+        code = _mm512_mask_mov_epi8(code, mN, four);
+        code = _mm512_or_si512(code, _mm512_maskz_mov_epi8(low, eight));
+        /* Register-form compress then a plain store (the memory form is slow on some cores). */
+        _mm512_storeu_si512((void *)(dst + w), _mm512_maskz_compress_epi8(~mL, code));
+        size_t lines = (size_t)_mm_popcnt_u64(mL);
+        w += 64 - lines; nl += lines;
+        nn += (size_t)_mm_popcnt_u64(mN);
+        lo += (size_t)_mm_popcnt_u64(low);
+        i += 64;
+    }
+    r->written = w; r->newlines = nl; r->n = nn; r->lower = lo;
+    seq_scalar(src, n, dst, r, i);
+}
+
+__attribute__((target("avx512f,avx512bw,popcnt")))
+static void count_avx512(const uint8_t *p, size_t n, size_t *nn, size_t *lo) {
+    const __m512i four = _mm512_set1_epi8(4), eight = _mm512_set1_epi8(8);
+    size_t i = 0, a = 0, b = 0;
+    while (i + 64 <= n) {
+        __m512i v = _mm512_loadu_si512((const void *)(p + i));
+        a += (size_t)_mm_popcnt_u64(_mm512_test_epi8_mask(v, four));
+        b += (size_t)_mm_popcnt_u64(_mm512_test_epi8_mask(v, eight));
+        i += 64;
+    }
+    *nn += a; *lo += b;
+    count_scalar(p, n, nn, lo, i);
+}
+
+__attribute__((target("avx512f,avx512bw")))
+static void map_avx512(const uint8_t *src, size_t n, const uint8_t t[16], uint8_t *dst) {
+    const __m512i table = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)t));
+    const __m512i low4 = _mm512_set1_epi8(15);
+    size_t i = 0;
+    while (i + 64 <= n) {
+        __m512i v = _mm512_and_si512(_mm512_loadu_si512((const void *)(src + i)), low4);
+        _mm512_storeu_si512((void *)(dst + i), _mm512_shuffle_epi8(table, v));
+        i += 64;
+    }
+    map_scalar(src, n, t, dst, i);
+}
+#endif
+
+/* ---------- dispatch ---------- */
+
+int gp_simd_supported(void) {
+#if defined(__x86_64__)
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        int l = GP_SIMD_SSE2;
+        if (__builtin_cpu_supports("avx2")) l = GP_SIMD_AVX2;
+        if (l == GP_SIMD_AVX2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512vbmi2")) l = GP_SIMD_AVX512;
+        cached = l;
+    }
+    return cached;
+#else
+    return GP_SIMD_SCALAR;
+#endif
+}
+
+int gp_simd_level(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        int l = gp_simd_supported();
+        const char *e = getenv("GENOMEPREP_SIMD");
+        if (e) {
+            int want = !strcmp(e, "scalar") ? GP_SIMD_SCALAR : !strcmp(e, "sse2") ? GP_SIMD_SSE2
+                     : !strcmp(e, "avx2") ? GP_SIMD_AVX2 : GP_SIMD_AVX512;
+            if (want < l) l = want;
+        }
+        cached = l;
+    }
+    return cached;
+}
+
+const char *gp_simd_name(int level) {
+    switch (level) {
+    case GP_SIMD_SSE2: return "sse2";
+    case GP_SIMD_AVX2: return "avx2";
+    case GP_SIMD_AVX512: return "avx512";
+    default: return "scalar";
+    }
+}
+
+static int clamp(int level) {
+    int s = gp_simd_supported();
+    return level > s ? s : level;
+}
+
+void gp_fasta_seq(int level, const uint8_t *src, size_t n, uint8_t *dst, gp_seq_scan *out) {
+    memset(out, 0, sizeof *out);
+    switch (clamp(level)) {
+#if defined(__x86_64__)
+    case GP_SIMD_AVX512: seq_avx512(src, n, dst, out); return;
+    case GP_SIMD_AVX2: seq_avx2(src, n, dst, out); return;
+    case GP_SIMD_SSE2: seq_sse2(src, n, dst, out); return;
+#endif
+    default: seq_scalar(src, n, dst, out, 0); return;
+    }
+}
+
+void gp_count_n_lower(int level, const uint8_t *codes, size_t n, size_t *n_count, size_t *lower_count) {
+    *n_count = 0; *lower_count = 0;
+    switch (clamp(level)) {
+#if defined(__x86_64__)
+    case GP_SIMD_AVX512: count_avx512(codes, n, n_count, lower_count); return;
+    case GP_SIMD_AVX2: count_avx2(codes, n, n_count, lower_count); return;
+    case GP_SIMD_SSE2: count_sse2(codes, n, n_count, lower_count); return;
+#endif
+    default: count_scalar(codes, n, n_count, lower_count, 0); return;
+    }
+}
+
+void gp_map_codes(int level, const uint8_t *src, size_t n, const uint8_t table[16], uint8_t *dst) {
+    switch (clamp(level)) {
+#if defined(__x86_64__)
+    case GP_SIMD_AVX512: map_avx512(src, n, table, dst); return;
+    case GP_SIMD_AVX2: map_avx2(src, n, table, dst); return;
+#endif
+    default: map_scalar(src, n, table, dst, 0); return;   /* pshufb needs SSSE3: SSE2 maps in scalar */
+    }
+}
