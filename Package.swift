@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "GenomeIO", dependencies: ["Basics", "CHTSlib", "CKernels"]),
         .target(name: "Tokenize", dependencies: ["GenomeIO", "Basics", "CKernels"]),
         .target(name: "Shards", dependencies: ["Basics", "CZstd", "CCrypto", "CXXHash"]),
-        .target(name: "Pipeline", dependencies: ["GenomeIO", "Tokenize", "Shards", "Trainer", "Basics"]),
+        .target(name: "Pipeline", dependencies: ["GenomeIO", "Tokenize", "Shards", "Trainer", "Basics", "CKernels"]),
         .target(name: "Trainer", dependencies: ["Shards", "Basics", "CBLASLoader"]),
         // CLIs: parse flags, call one library entry point, own the terminal (errors, progress).
         .executableTarget(name: "genome-prep",

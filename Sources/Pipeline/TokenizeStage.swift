@@ -1,4 +1,5 @@
 import Basics
+import CKernels
 import Dispatch
 import GenomeIO
 import Shards
@@ -50,8 +51,14 @@ final class TokenizeStage: @unchecked Sendable {
     // Touched only by the stage's work items (serial), and read after `stage.finish()`.
     var tokens = 0
     var ids: [UInt32] = []
-    /// Character tokens: the id of every base code, so a window maps to its ids in one table pass.
+    /// Character tokens: the id of every base code (codes are below 16), so a window maps to its ids in
+    /// one pass of the `gp_map_codes` kernel into `idBytes`, which the writer borrows.
     let charIDs: [UInt8]?
+    var idBytes: UnsafeMutablePointer<UInt8>
+    var idCapacity = 0
+    /// One sample's values, reused (its first slot is a placeholder when the ids are borrowed).
+    var values: [MDSValue] = []
+    static let simdLevel = gp_simd_level()
 
     init(encoder: TokenEncoder, writers: [MDSWriter?], wide: Bool, ranks: [UInt16]?, softMaskBits: Bool, labels: Bool = false,
          gc: Bool = false, inFlight: Int = 2) {
@@ -75,10 +82,10 @@ final class TokenizeStage: @unchecked Sendable {
         // gives exactly one id below 256 (the char tokenizer without specials) and no rank column needs ids.
         var table: [UInt8]? = nil
         if encoder.tokenizer.kind == .char && !wide && ranks == nil {
-            var t = [UInt8](repeating: 0, count: 256)
+            var t = [UInt8](repeating: 0, count: 16)
             var ok = true
             var out: [UInt32] = []
-            for c in 0..<256 {
+            for c in 0..<16 {
                 let code = UInt8(c)
                 guard code & 7 <= 4, code & ~(7 | BaseCode.softMask) == 0 else { continue }
                 out.removeAll(keepingCapacity: true)
@@ -88,7 +95,10 @@ final class TokenizeStage: @unchecked Sendable {
             if ok { table = t }
         }
         charIDs = table
+        idBytes = .allocate(capacity: 1)
     }
+
+    deinit { idBytes.deallocate() }
 
     /// Batches come back here once encoded, so their buffers are reused rather than faulted in anew.
     private let poolLock = DispatchQueue(label: "genomeprep.tokenize.pool")
@@ -131,23 +141,25 @@ final class TokenizeStage: @unchecked Sendable {
             for win in batch.windows {
                 guard let w = writers[win.split] else { continue }
                 let codes = UnsafeBufferPointer(rebasing: all[win.offset..<(win.offset + win.count)])
-                let tokens: MDSValue, n: Int
+                let n: Int
+                values.removeAll(keepingCapacity: true)
                 if let charIDs {
-                    // Character tokens: one table pass from codes to ids.
+                    // Character tokens: one kernel pass from codes to ids, into a buffer the writer borrows.
                     n = codes.count
-                    tokens = .u8(charIDs.withUnsafeBufferPointer { lut in
-                        [UInt8](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = lut[Int(codes[i])] }; c = n }
-                    })
+                    if n > idCapacity { idBytes.deallocate(); idBytes = .allocate(capacity: n); idCapacity = n }
+                    charIDs.withUnsafeBufferPointer { gp_map_codes(TokenizeStage.simdLevel, codes.baseAddress, n, $0.baseAddress, idBytes) }
+                    values.append(.uint8(0))
                 } else {
                     ids.removeAll(keepingCapacity: true)
                     encoder.encode(codes, into: &ids)
                     n = ids.count
-                    tokens = ids.withUnsafeBufferPointer { p in
+                    values.append(ids.withUnsafeBufferPointer { p in
                         wide ? .u16([UInt16](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = UInt16(truncatingIfNeeded: p[i]) }; c = n })
                              : .u8([UInt8](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = UInt8(truncatingIfNeeded: p[i]) }; c = n })
-                    }
+                    })
                 }
-                var values: [MDSValue] = [tokens, .str(win.contig), .int64(Int64(win.start)), .uint8(win.strand), .str(win.source)]
+                values.append(.str(win.contig)); values.append(.int64(Int64(win.start))); values.append(.uint8(win.strand))
+                values.append(.str(win.source))
                 if let rankOfID {
                     // Per-token PMI rank, looked up by id; [UNK] and specials get the worst rank.
                     values.append(.u16(ids.map { rankOfID[Int($0)] }))
@@ -159,7 +171,11 @@ final class TokenizeStage: @unchecked Sendable {
                     for b in codes { let x = b & 7; if x == 1 || x == 2 { n += 1 } }   // BaseCode: C = 1, G = 2
                     values.append(.int64(Int64(n)))
                 }
-                try w.write(values)
+                if charIDs != nil {
+                    try w.write(values, borrowing: 0, UnsafeBufferPointer(start: idBytes, count: n))
+                } else {
+                    try w.write(values)
+                }
                 self.tokens += n
             }
         }

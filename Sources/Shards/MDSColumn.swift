@@ -110,6 +110,26 @@ enum MDSCodec {
         }
     }
 
+    /// The size of an ndarray payload of `n` items (`size` for arrays); throws for empty arrays and a
+    /// count that differs from a fixed shape.
+    static func ndarraySize(_ n: Int, as e: MDSEncoding) throws -> Int {
+        guard n > 0 else { throw ShardsError("empty arrays cannot be written (MDSWriter refuses them)") }
+        if let c = e.count {
+            guard n == c else { throw ShardsError("array of \(n) values for the fixed-length column \(e.rawValue)") }
+            return n * e.itemSize
+        }
+        return 1 + (n < 256 ? 1 : (n < 65_536 ? 2 : 4)) + n * e.itemSize
+    }
+
+    /// Appends an ndarray's shape header (nothing for a fixed shape); `n` was checked by `ndarraySize`.
+    @inline(__always)
+    static func ndarrayHeader(_ n: Int, as e: MDSEncoding, into out: inout [UInt8]) {
+        if e.count != nil { return }
+        if n < 256 { out.append((1 << 2) | 0); out.append(UInt8(n)) }
+        else if n < 65_536 { out.append((1 << 2) | 1); withUnsafeBytes(of: UInt16(n).littleEndian) { out.append(contentsOf: $0) } }
+        else { out.append((1 << 2) | 2); withUnsafeBytes(of: UInt32(n).littleEndian) { out.append(contentsOf: $0) } }
+    }
+
     /// The payload size `encode` will write; checks the value against the encoding first.
     static func size(_ v: MDSValue, as e: MDSEncoding) throws -> Int {
         func nd(_ n: Int) throws -> Int {

@@ -35,6 +35,8 @@ public final class MDSWriter {
     let literalColumn: Int?
     var spans: [RecordSpan] = []
     var sizes: [Int]
+    /// Bytes kept free at the front of `records` for the shard header.
+    var gap = 0
 
     /// - Parameters:
     ///   - columns: name and encoding of each column, in the order `write` receives values.
@@ -69,7 +71,7 @@ public final class MDSWriter {
         stage = ShardStage(directory: directory, entryBase: MDSWriter.config(columns: self.columns, compression: MDSWriter.compressionName(zstdLevel),
                                                                             hashes: self.hashes, sizeLimit: sizeLimit),
                            zstdLevel: zstdLevel, hashes: self.hashes, inFlight: max(1, inFlight))
-        stage.reserve = min(sizeLimit, 256 << 20)
+        stage.reserve = min(sizeLimit, 256 << 20) + MDSWriter.maxGap
         records.reserveCapacity(stage.reserve)
         try makeDirectory(directory)
     }
@@ -97,43 +99,87 @@ public final class MDSWriter {
     /// Adds one sample (values in the order of the `columns` given to `init`). Encodes straight into
     /// the shard's record buffer: no per-sample allocation.
     public func write(_ values: [MDSValue]) throws {
+        try write(values, borrowing: nil, UnsafeBufferPointer(start: nil, count: 0))
+    }
+
+    /// The same, with the value of the caller's column `column` (an `ndarray:uint8` column) given as
+    /// borrowed bytes instead of an array: the hot path of character tokens, which maps each window's
+    /// codes into one reused buffer rather than allocating an array per sample. `values[column]` is ignored.
+    public func write(_ values: [MDSValue], borrowing column: Int?, _ bytes: UnsafeBufferPointer<UInt8>) throws {
         guard values.count == columns.count else { throw ShardsError("sample has \(values.count) values for \(columns.count) columns") }
+        let borrowed = column.map { c in order.firstIndex(of: c) ?? -1 } ?? -1
+        if column != nil {
+            guard borrowed >= 0, columns[borrowed].encoding.kind == .ndarray, columns[borrowed].encoding.itemSize == 1 else {
+                throw ShardsError("borrowed bytes need an ndarray:uint8 column")
+            }
+        }
         var size = 0
         for (k, c) in columns.enumerated() {
-            let n = try MDSCodec.size(values[order[k]], as: c.encoding)
+            let n = k == borrowed ? try MDSCodec.ndarraySize(bytes.count, as: c.encoding) : try MDSCodec.size(values[order[k]], as: c.encoding)
             if let fixed = c.encoding.fixedSize, n != fixed { throw ShardsError("column \(c.name): \(n) bytes, fixed size \(fixed)") }
             sizes[k] = n
             size += n + (c.encoding.fixedSize == nil ? 4 : 0)
         }
+        // The record buffer is moved into a local for the appends (no exclusivity checks per append).
+        var out = records
+        records = []
+        defer { records = out }
+        if offsets.isEmpty && out.isEmpty {
+            // A new shard: leave room in front for its header (u32 n, n + 1 offsets, the config), sized for as
+            // many samples of this size as the shard can hold, so the header is written in place when the
+            // shard closes instead of moving the whole shard behind it.
+            let samples = sizeLimit / max(1, size) + 1
+            gap = min(4 + 4 * (samples + 1) + configJSON.count, MDSWriter.maxGap)
+            out.append(contentsOf: repeatElement(0, count: gap))
+        }
         let headerAfter = 4 + 4 * (offsets.count + 2) + configJSON.count
-        if !offsets.isEmpty && headerAfter + records.count + size > sizeLimit { try flushShard() }
-        let start = records.count
+        if !offsets.isEmpty && headerAfter + (out.count - gap) + size > sizeLimit {
+            records = out
+            out = []
+            try flushShard()
+            swap(&out, &records)
+            let samples = sizeLimit / max(1, size) + 1
+            gap = min(4 + 4 * (samples + 1) + configJSON.count, MDSWriter.maxGap)
+            out.append(contentsOf: repeatElement(0, count: gap))
+        }
+        let start = out.count
         for (k, c) in columns.enumerated() where c.encoding.fixedSize == nil {
-            withUnsafeBytes(of: UInt32(sizes[k]).littleEndian) { records.append(contentsOf: $0) }
+            withUnsafeBytes(of: UInt32(sizes[k]).littleEndian) { out.append(contentsOf: $0) }
         }
         var tokenAt = 0, tokenCount = 0
         for k in columns.indices {
+            if k == borrowed {
+                MDSCodec.ndarrayHeader(bytes.count, as: columns[k].encoding, into: &out)
+                if k == literalColumn { tokenAt = out.count; tokenCount = bytes.count }
+                out.append(contentsOf: bytes)
+                continue
+            }
             let v = values[order[k]]
-            if k == literalColumn, case .u8(let a) = v { tokenAt = records.count + sizes[k] - a.count; tokenCount = a.count }
-            do { try MDSCodec.encode(v, as: columns[k].encoding, into: &records) } catch {
-                records.removeLast(records.count - start); throw error
+            if k == literalColumn, case .u8(let a) = v { tokenAt = out.count + sizes[k] - a.count; tokenCount = a.count }
+            do { try MDSCodec.encode(v, as: columns[k].encoding, into: &out) } catch {
+                out.removeLast(out.count - start); throw error
             }
         }
-        if literalColumn != nil { spans.append(RecordSpan(start: start, tokenStart: tokenAt, tokenEnd: tokenAt + tokenCount)) }
-        offsets.append(start)
+        if literalColumn != nil { spans.append(RecordSpan(start: start - gap, tokenStart: tokenAt - gap, tokenEnd: tokenAt - gap + tokenCount)) }
+        offsets.append(start - gap)
         samplesWritten += 1
     }
+
+    /// The most room kept in front of a shard's records for its header (a shard of smaller samples moves
+    /// its records once when it closes).
+    static let maxGap = 1 << 20
 
     /// Closes the current shard (if it holds samples) and hands it to the compress-and-write stage; the
     /// record buffer goes with it and a recycled one comes back, so steady state allocates nothing.
     public func flushShard() throws {
         guard !offsets.isEmpty else { return }
         let n = offsets.count
-        guard 4 + 4 * (n + 1) + configJSON.count + records.count < (1 << 32) else { throw ShardsError("shard would exceed 4 GiB") }
+        guard 4 + 4 * (n + 1) + configJSON.count + (records.count - gap) < (1 << 32) else { throw ShardsError("shard would exceed 4 GiB") }
         let rawName = "shard.\(String(shardsClosed).leftPad(5)).mds"
         let job = ShardStage.Job(index: shardsClosed, rawName: rawName, config: configJSON, offsets: offsets, records: ShardStage.Bytes(records),
-                                 plan: literalColumn != nil ? spans : nil)
+                                 gap: gap, plan: literalColumn != nil ? spans : nil)
         records = stage.recycledRecords()
+        gap = 0
         try stage.submit(job)
         shardsClosed += 1
         offsets.removeAll(keepingCapacity: true)
@@ -164,9 +210,13 @@ public final class MDSWriter {
 
     /// Compresses into `out` (grown to the bound when needed, reused otherwise); returns the frame size.
     static func zstd(_ raw: [UInt8], level: Int, into out: inout [UInt8]) throws -> Int {
+        try raw.withUnsafeBufferPointer { try zstd($0, level: level, into: &out) }
+    }
+
+    static func zstd(_ raw: UnsafeBufferPointer<UInt8>, level: Int, into out: inout [UInt8]) throws -> Int {
         let bound = ZSTD_compressBound(raw.count)
         if out.count < bound { out = [UInt8](unsafeUninitializedCapacity: bound) { _, c in c = bound } }
-        let n = out.withUnsafeMutableBytes { o in raw.withUnsafeBytes { i in ZSTD_compress(o.baseAddress, bound, i.baseAddress, raw.count, Int32(level)) } }
+        let n = out.withUnsafeMutableBytes { o in ZSTD_compress(o.baseAddress, bound, raw.baseAddress, raw.count, Int32(level)) }
         if ZSTD_isError(n) != 0 { throw ShardsError("zstd: \(String(cString: ZSTD_getErrorName(n)))") }
         return n
     }
@@ -251,7 +301,9 @@ final class ShardStage: @unchecked Sendable {
         var config: [UInt8]
         var offsets: [Int]
         var records: Bytes
-        var plan: [RecordSpan]?     // spans relative to `records`
+        /// Bytes free at the front of `records` (the records start there); the header goes in that room.
+        var gap: Int
+        var plan: [RecordSpan]?     // spans relative to the start of the records
     }
     let directory: String
     let entryBase: JSONObject
@@ -291,37 +343,47 @@ final class ShardStage: @unchecked Sendable {
         try stage.submit { [self] in
             var zip = lock.sync { freeZip.popLast() } ?? []
             // The shard, u32 n, u32 offsets[n + 1], the config JSON, the records, is built in the record
-            // buffer itself: the header is moved in front (in place, within its capacity), no copy.
+            // buffer itself: the header is written into the room left in front of the records (or, when a
+            // shard of unusually small samples outgrew it, the records move once).
             let box = job.records
             var raw = box.bytes
             box.bytes = []
             defer { box.bytes = raw; lock.sync { freeRecords.append(box) } }
             let n = job.offsets.count
             let base = 4 + 4 * (n + 1) + job.config.count
-            var header: [UInt8] = []
-            header.reserveCapacity(base)
-            func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { header.append(contentsOf: $0) } }
-            u32(n)
-            for o in job.offsets { u32(base + o) }
-            u32(base + raw.count)
-            header.append(contentsOf: job.config)
-            raw.insert(contentsOf: header, at: 0)
+            let recordBytes = raw.count - job.gap
+            var from = job.gap - base
+            if from < 0 {
+                raw.replaceSubrange(0..<job.gap, with: repeatElement(0, count: base))
+                from = 0
+            }
+            raw.withUnsafeMutableBytes { r in
+                var at = from
+                func u32(_ v: Int) { r.storeBytes(of: UInt32(v).littleEndian, toByteOffset: at, as: UInt32.self); at += 4 }
+                u32(n)
+                for o in job.offsets { u32(base + o) }
+                u32(base + recordBytes)
+                job.config.withUnsafeBytes { c in UnsafeMutableRawBufferPointer(rebasing: r[at..<(at + c.count)]).copyMemory(from: c) }
+            }
 
             var entry = entryBase
-            entry.add("raw_data", MDSWriter.fileInfo(job.rawName, raw, hashes: hashes))
-            entry.add("samples", .int(n))
-            if let level = zstdLevel {
-                let plan = job.plan.map { $0.map { RecordSpan(start: base + $0.start, tokenStart: base + $0.tokenStart, tokenEnd: base + $0.tokenEnd) } }
-                let size = try plan.map { try RecordZstd.compress(raw, records: $0, level: level, into: &zip) }
-                    ?? MDSWriter.zstd(raw, level: level, into: &zip)
-                try zip.withUnsafeBufferPointer { z in
-                    let frame = UnsafeBufferPointer(rebasing: z[0..<size])
-                    entry.add("zip_data", MDSWriter.fileInfo(job.rawName + ".zstd", frame, hashes: hashes))
-                    try writeAtomically(UnsafeRawBufferPointer(frame), to: directory + "/" + job.rawName + ".zstd")
+            try raw.withUnsafeBufferPointer { all in
+                let shard = UnsafeBufferPointer(rebasing: all[from...])
+                entry.add("raw_data", MDSWriter.fileInfo(job.rawName, shard, hashes: hashes))
+                entry.add("samples", .int(n))
+                if let level = zstdLevel {
+                    let plan = job.plan.map { $0.map { RecordSpan(start: base + $0.start, tokenStart: base + $0.tokenStart, tokenEnd: base + $0.tokenEnd) } }
+                    let size = try plan.map { try RecordZstd.compress(shard, records: $0, level: level, into: &zip) }
+                        ?? MDSWriter.zstd(shard, level: level, into: &zip)
+                    try zip.withUnsafeBufferPointer { z in
+                        let frame = UnsafeBufferPointer(rebasing: z[0..<size])
+                        entry.add("zip_data", MDSWriter.fileInfo(job.rawName + ".zstd", frame, hashes: hashes))
+                        try writeAtomically(UnsafeRawBufferPointer(frame), to: directory + "/" + job.rawName + ".zstd")
+                    }
+                } else {
+                    entry.add("zip_data", .null)
+                    try writeAtomically(UnsafeRawBufferPointer(shard), to: directory + "/" + job.rawName)
                 }
-            } else {
-                entry.add("zip_data", .null)
-                try raw.withUnsafeBytes { try writeAtomically($0, to: directory + "/" + job.rawName) }
             }
             let done = entry
             // The journal: the entry, written after the shard, is what a resumed run checks the file against.

@@ -62,6 +62,10 @@ enum RecordZstd {
 
     /// Compresses into `out` (grown to the bound when needed, reused otherwise); returns the frame size.
     static func compress(_ raw: [UInt8], records: [RecordSpan], level: Int, into out: inout [UInt8]) throws -> Int {
+        try raw.withUnsafeBufferPointer { try compress($0, records: records, level: level, into: &out) }
+    }
+
+    static func compress(_ src: UnsafeBufferPointer<UInt8>, records: [RecordSpan], level: Int, into out: inout [UInt8]) throws -> Int {
         guard let cctx = ZSTD_createCCtx() else { throw ShardsError("zstd: cannot create a compression context") }
         defer { ZSTD_freeCCtx(cctx) }
         func set(_ p: ZSTD_cParameter, _ v: Int32) throws {
@@ -73,9 +77,9 @@ enum RecordZstd {
         try set(ZSTD_c_windowLog, windowLog)    // matches reach one sample back
         try set(ZSTD_c_experimentalParam12, 1)  // ZSTD_c_validateSequences: a bad plan is an error, not a bad frame
         try set(ZSTD_c_contentSizeFlag, 1)
-        return try raw.withUnsafeBufferPointer { src in
+        do {
             let seqs = sequences(src, records: records)
-            let bound = ZSTD_compressBound(raw.count)
+            let bound = ZSTD_compressBound(src.count)
             if out.count < bound { out = [UInt8](unsafeUninitializedCapacity: bound) { _, c in c = bound } }
             let n = out.withUnsafeMutableBytes { o in
                 seqs.withUnsafeBufferPointer { s in

@@ -36,6 +36,43 @@ final class MDSTests: XCTestCase {
         XCTAssertEqual(try r.sample(1), ["tokens": .u8([255, 0]), "contig": .str("chrX"), "start": .int64(-1)])
     }
 
+    /// The header goes into room left in front of the records, sized from the first sample; a shard whose
+    /// later samples are much smaller outgrows that room and its records move once. Both layouts, and the
+    /// borrowed-bytes write of the character-token path, give the same files as the spec's layout.
+    func testHeaderRoomAndBorrowedBytesGiveTheSpecLayout() throws {
+        func samples() -> [[MDSValue]] {
+            var out: [[MDSValue]] = [[.u8([UInt8](repeating: 7, count: 5000)), .str("big"), .int64(0)]]
+            for i in 0..<3000 { out.append([.u8([UInt8(i & 0xFF), 1]), .str("c\(i % 7)"), .int64(Int64(i))]) }
+            return out
+        }
+        let a = dir.appendingPathComponent("a").path, b = dir.appendingPathComponent("b").path
+        let wa = try MDSWriter(directory: a, columns: columns, zstdLevel: nil, hashes: [.xxh3_64], sizeLimit: 30_000)
+        for v in samples() { try wa.write(v) }
+        try wa.finish()
+        let wb = try MDSWriter(directory: b, columns: columns, zstdLevel: nil, hashes: [.xxh3_64], sizeLimit: 30_000)
+        for v in samples() {
+            guard case .u8(let t) = v[0] else { return XCTFail() }
+            try t.withUnsafeBufferPointer { try wb.write([.uint8(0), v[1], v[2]], borrowing: 0, $0) }
+        }
+        try wb.finish()
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: a + "/index.json")), try Data(contentsOf: URL(fileURLWithPath: b + "/index.json")))
+        let r = try MDSReader(directory: a)
+        let all = samples()
+        XCTAssertGreaterThan(wa.shards.count, 2)
+        for i in stride(from: 0, to: all.count, by: 37) {
+            XCTAssertEqual(try r.sample(i), ["tokens": all[i][0], "contig": all[i][1], "start": all[i][2]], "sample \(i)")
+        }
+        // Every shard file: u32 n, n + 1 offsets from the end of the header to the end of the file.
+        for i in 0..<wa.shards.count {
+            let raw = Array(try Data(contentsOf: URL(fileURLWithPath: a + "/shard.\(String(i).leftPad(5)).mds")))
+            let u32 = { (at: Int) in Int(raw[at]) | Int(raw[at + 1]) << 8 | Int(raw[at + 2]) << 16 | Int(raw[at + 3]) << 24 }
+            let n = u32(0)
+            XCTAssertEqual(u32(4), 4 + 4 * (n + 1) + wa.configJSON.count, "shard \(i)")
+            XCTAssertEqual(u32(4 + 4 * n), raw.count, "shard \(i)")
+            XCTAssertEqual(Array(raw[(4 + 4 * (n + 1))..<u32(4)]), wa.configJSON, "shard \(i)")
+        }
+    }
+
     /// Fixed-length ndarray columns as the spec's §4 shows them: `ndarray:uint8:3` stores `01 02 03` and
     /// has column size 3; a value of another length is refused.
     func testFixedShapeNDArrayColumns() throws {
