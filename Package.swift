@@ -2,10 +2,14 @@
 import PackageDescription
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+// The per-window modules skip Swift's run-time exclusivity checks in release builds (a TLS lookup and a
+// table insert per access to a class's stored property: ~0.1 s per Gbp). Debug builds, which the test
+// suite runs, keep them.
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 // The module walls (checked by `grep '^import' -r Sources`):
 //   Basics    leaf: queues, the bounded Stage, threads, atomic files, JSON, fingerprints, clock, errors
-//   GenomeIO  -> Basics, htslib, CKernels       FASTA, indexes, windows
+//   GenomeIO  -> Basics, htslib, ISA-L, CKernels FASTA, indexes, windows
 //   Tokenize  -> GenomeIO, Basics               tokenizers, BPE, PMI
 //   Shards    -> Basics, zstd, crypto, xxhash   MDS storage and DatasetInfo; token-agnostic
 //   Pipeline  -> GenomeIO, Tokenize, Shards, Trainer   `genome-prep run` / `merge` / `train` as jobs
@@ -29,6 +33,7 @@ let package = Package(
     targets: [
         // C libraries, found through pkg-config or linked by name (see README "Building").
         .systemLibrary(name: "CHTSlib", pkgConfig: "htslib", providers: [.apt(["libhts-dev"])]),
+        .systemLibrary(name: "CISAL", providers: [.apt(["libisal-dev"])]),                               // ISA-L inflate for BGZF
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),   // SHA-1 for MDS hashes
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]), // xxh3_64 for MDS hashes
@@ -41,10 +46,10 @@ let package = Package(
         .target(name: "CBLASLoader", linkerSettings: [.linkedLibrary("dl")]),
         // Core libraries: no ArgumentParser, no print(), no exit().
         .target(name: "Basics", dependencies: ["CDeflate"]),
-        .target(name: "GenomeIO", dependencies: ["Basics", "CHTSlib", "CKernels"]),
+        .target(name: "GenomeIO", dependencies: ["Basics", "CHTSlib", "CKernels", "CISAL"], swiftSettings: hotPath),
         .target(name: "Tokenize", dependencies: ["GenomeIO", "Basics", "CKernels"]),
-        .target(name: "Shards", dependencies: ["Basics", "CZstd", "CCrypto", "CXXHash"]),
-        .target(name: "Pipeline", dependencies: ["GenomeIO", "Tokenize", "Shards", "Trainer", "Basics", "CKernels"]),
+        .target(name: "Shards", dependencies: ["Basics", "CZstd", "CCrypto", "CXXHash"], swiftSettings: hotPath),
+        .target(name: "Pipeline", dependencies: ["GenomeIO", "Tokenize", "Shards", "Trainer", "Basics", "CKernels"], swiftSettings: hotPath),
         .target(name: "Trainer", dependencies: ["Shards", "Basics", "CBLASLoader"]),
         // CLIs: parse flags, call one library entry point, own the terminal (errors, progress).
         .executableTarget(name: "genome-prep",

@@ -16,7 +16,7 @@ public enum MDSHash: String, Sendable, CaseIterable {
             _ = SHA1(data.baseAddress, data.count, &d)
             return d.map { String($0, radix: 16).leftPad(2) }.joined()
         case .xxh3_64:
-            return String(XXH3_64bits(data.baseAddress, data.count), radix: 16).leftPad(16)
+            return String(XXH3_64bits_dispatch(data.baseAddress, data.count), radix: 16).leftPad(16)
         }
     }
 }

@@ -25,10 +25,16 @@ enum RecordZstd {
         var lit = first.start                   // the shard header: literals
         func region(_ a: Int, _ b: Int, prevStart: Int, prevEnd: Int, distance d: Int) {
             guard d < 1 << Int(windowLog) else { lit += b - a; return }   // beyond the window: literals
+            // A byte k can match k - d while k - d lies in the previous sample's region: k in lo..<hi.
+            let lo = prevStart + d, hi = min(b, prevEnd + d)
+            let p = UnsafeRawPointer(raw.baseAddress!)
             var j = a
             while j < b {
                 var k = j
-                while k < b, k - d >= prevStart, k - d < prevEnd, raw[k] == raw[k - d] { k += 1 }
+                if k >= lo {
+                    while k + 8 <= hi && p.loadUnaligned(fromByteOffset: k, as: UInt64.self) == p.loadUnaligned(fromByteOffset: k - d, as: UInt64.self) { k += 8 }
+                    while k < hi && raw[k] == raw[k - d] { k += 1 }
+                }
                 if k - j >= minRun {
                     seqs.append(ZSTD_Sequence(offset: UInt32(d), litLength: UInt32(lit), matchLength: UInt32(k - j), rep: 0))
                     lit = 0

@@ -13,6 +13,9 @@ public final class CompressedInput {
     public let path: String
     public let format: InputFormat
     private let fp: UnsafeMutablePointer<BGZF>
+    /// BGZF files (not stdin) are decompressed by ISA-L block by block (``BGZFBlockReader``);
+    /// GENOMEPREP_BGZF=htslib keeps htslib's reader (for comparisons).
+    private let blocks: BGZFBlockReader?
     /// Uncompressed bytes handed out so far.
     public private(set) var offset: Int = 0
 
@@ -48,7 +51,12 @@ public final class CompressedInput {
                     at: InputLocation(path: path),
                     hint: "re-download or re-create it with `bgzip`")
             }
-            if threads > 1 { _ = bgzf_mt(fp, Int32(threads), 256) }
+        }
+        if format == .bgzf && path != "-" && getenv("GENOMEPREP_BGZF").map({ String(cString: $0) }) != "htslib" {
+            do { blocks = try BGZFBlockReader(path: path, threads: threads) } catch { bgzf_close(fp); throw error }
+        } else {
+            blocks = nil
+            if format == .bgzf && threads > 1 { _ = bgzf_mt(fp, Int32(threads), 256) }
         }
         self.fp = fp
         self.format = format
@@ -59,6 +67,11 @@ public final class CompressedInput {
     /// Reads up to `capacity` uncompressed bytes into `buffer`; returns 0 at end of input.
     /// Compressed input is read in 64 KiB steps so that an error's byte offset is close to the damage.
     public func read(into buffer: UnsafeMutableRawPointer, capacity: Int) throws -> Int {
+        if let blocks {
+            let n = try blocks.read(into: buffer, capacity: capacity)
+            offset += n
+            return n
+        }
         var n = 0
         while n < capacity {
             let r: Int
