@@ -179,8 +179,11 @@ public enum PipelineRunner {
         let provenancePath = c.out + (part.map { "/genomeprep.\($0.folder).json" } ?? "/genomeprep.json")
         let markerPath = c.out + "/genomeprep.run.json"
         try OutputFolder.checkBeforeRun(c, part: part, provenancePath: provenancePath, markerPath: markerPath)
-        // The inputs' checksums (for provenance) are one more pass over each file: done on the side.
-        let fingerprints = FingerprintTask(paths: c.inputs)
+        // The inputs' checksums (for provenance): computed by the sharding pass as it reads each file, except
+        // where that pass cannot see the stored bytes (plain gzip) or a checksum is needed before it (the PMI
+        // table records them): those get one more pass, on the side.
+        let sidePass = c.inputs.filter { p in c.pmi != nil || !((try? CompressedInput(path: p).seesStoredBytes) ?? false) }
+        let sideFingerprints = FingerprintTask(paths: sidePass)
         try makeDirectory(c.out)
         if access(markerPath, F_OK) != 0 { try writeAtomically(Array(c.text.utf8), to: markerPath) }
         try OutputFolder.checkInputsUnchanged(c, part: part)
@@ -227,7 +230,7 @@ public enum PipelineRunner {
             po.scope = "train windows: window \(c.window), \(c.sampler.name) sampler, seed \(c.seed), val \(c.val), test \(c.test), split block \(c.splitBlock), strand \(c.strand.rawValue)"
             po.tablePath = c.out + "/pmi.rank6.bin"
             _ = try PMIJob.run(po)
-            let table = try PMIRankTable.load(path: po.tablePath!, expect: po.settings(fingerprints: try fingerprints.wait()))
+            let table = try PMIRankTable.load(path: po.tablePath!, expect: po.settings(fingerprints: try sideFingerprints.wait()))
             ranks = table.ranks
             pmiFingerprint = MDSHash.sha1.hex(table.serialized())
         }
@@ -272,11 +275,13 @@ public enum PipelineRunner {
             out.progress = progress
             out.totalBases = known ? total : nil
         }
+        var streamed: [InputFingerprint?] = []
         do {
             log("sharding " + c.inputs.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", ")
                 + (part.map { " (part \($0.text))" } ?? ""))
             let (s, back) = try WindowsJob.run(o, into: out)
             out = back
+            streamed = s.inputs.map(\.fingerprint)
             for (k, v) in s.counts.dropped { out.summary.dropped[k, default: 0] += v }
             out.summary.tokens = try out.finish()
         } catch {
@@ -302,7 +307,13 @@ public enum PipelineRunner {
         p.add("seed", .int(Int(c.seed)))
         if let part { p.add("part", .string(part.text)) }
         p.add("tool", .string("genome-prep 0.1.0"))
-        p.add("inputs", .array(try fingerprints.wait().map { f in
+        let side = try sideFingerprints.wait()
+        let fingerprints: [InputFingerprint] = try c.inputs.enumerated().map { i, path in
+            if let k = sidePass.firstIndex(of: path) { return side[k] }
+            guard i < streamed.count, let f = streamed[i] else { throw PipelineError("no checksum was computed for this input", path: path) }
+            return f
+        }
+        p.add("inputs", .array(fingerprints.map { f in
             var x = JSONObject(); x.add("name", .string(f.name)); x.add("bytes", .int(f.bytes)); x.add("crc32", .string(f.crc32)); return .object(x)
         }))
         let tokJSON = Array(HFTokenizerJSON.export(tokenizer).utf8)

@@ -60,6 +60,31 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(total + (s.dropped["crosses-split-boundary"] ?? 0), 4639 + 48)
         let prov = try String(contentsOfFile: c.out + "/genomeprep.json", encoding: .utf8)
         XCTAssertTrue(prov.contains("\"seed\": 5") && prov.contains("crc32") && prov.contains("char, 10 tokens, sha1"), prov)
+        try checkInputChecksums(c)
+    }
+
+    /// The inputs' size and CRC-32 in genomeprep.json (computed while sharding for plain and BGZF files, in
+    /// a side pass for plain gzip) against Python's zlib over the files as stored.
+    func checkInputChecksums(_ c: PipelineConfig, file: StaticString = #filePath, line: UInt = #line) throws {
+        let want = try python("""
+        import json, sys, zlib, os
+        print(json.dumps([{"name": os.path.basename(p), "bytes": os.path.getsize(p), "crc32": format(zlib.crc32(open(p, "rb").read()), "x")} for p in sys.argv[1:]], sort_keys=True))
+        """, c.inputs)
+        let prov = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: c.out + "/genomeprep.json"))))
+        let got = try prov.field("inputs")
+        XCTAssertEqual(got.renderPython(), try JSONValue.parse(Array(want.trimmingCharacters(in: .whitespacesAndNewlines).utf8)).renderPython(), file: file, line: line)
+    }
+
+    func testPlainInputChecksumComesFromTheShardingPass() throws {
+        let plain = dir.appendingPathComponent("lambda.fa").path
+        let (rc, _) = try sh("gzip -dc '\(root.appendingPathComponent("data/lambda_phage.fa.gz").path)' > '\(plain)'")
+        XCTAssertEqual(rc, 0)
+        let c = try PipelineConfig.load(path: try config("""
+        {"version": 1, "name": "t", "inputs": ["\(plain)", "DATA/saureus_N315.fa.bgz"], "windows": {"window": 500, "seed": 1},
+         "tokenizer": {"kind": "char"}, "shards": {"out": "OUT"}}
+        """))
+        _ = try PipelineRunner.run(c)
+        try checkInputChecksums(c)
     }
 
     /// genomeprep.json describes the tokens for readers without the tokenizer (DatasetInfo): every id is

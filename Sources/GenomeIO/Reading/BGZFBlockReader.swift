@@ -28,6 +28,10 @@ final class BGZFBlockReader {
     private var plan: [Block] = []
     /// Uncompressed bytes produced so far (for error messages).
     private var produced = 0
+    /// Size and CRC-32 of the compressed bytes read (the whole file once the end is reached).
+    private(set) var rawBytes = 0
+    private var rawCRC: UInt32 = 0
+    var rawFingerprint: (bytes: Int, crc32: UInt32)? { atEOF ? (rawBytes, rawCRC) : nil }
 
     struct Block {
         var src: UnsafeMutablePointer<UInt8>
@@ -81,6 +85,7 @@ final class BGZFBlockReader {
                 throw GenomeIOError(.io, "read error: \(String(cString: strerror(errno)))", at: InputLocation(path: path))
             }
             if r == 0 { atEOF = true; break }
+            rawCRC = CRC32.update(rawCRC, UnsafeRawBufferPointer(start: input + end, count: r)); rawBytes += r
             end += r
             if end - start >= 1 << 20 { break }
         }
@@ -124,6 +129,7 @@ final class BGZFBlockReader {
         st.pointee.next_out = b.dst
         st.pointee.avail_out = UInt32(b.size)
         let r = isal_inflate(st)
+        if r == ISAL_OUT_OVERFLOW { return "inflates to another size than its trailer's \(b.size) bytes" }
         if r != ISAL_DECOMP_OK { return "does not inflate (ISA-L error \(r))" }
         if st.pointee.block_state != ISAL_BLOCK_FINISH || Int(st.pointee.total_out) != b.size {
             return "inflates to another size than its trailer's \(b.size) bytes"

@@ -15,10 +15,13 @@ final class ChunkPipe {
     private let done = DispatchSemaphore(value: 0)
     private var finished = false
     let format: InputFormat
+    /// Read by the reader thread until it ends; look at it only after `next()` returned nil.
+    let input: CompressedInput
 
     init(input: CompressedInput, chunkSize: Int = 4 << 20, slots: Int = 4) {
         self.chunkSize = chunkSize
         self.format = input.format
+        self.input = input
         buffers = (0..<slots).map { _ in UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 64) }
         full = BoundedQueue(capacity: slots + 1)
         empty = BoundedQueue(capacity: slots)

@@ -18,6 +18,19 @@ public final class CompressedInput {
     private let blocks: BGZFBlockReader?
     /// Uncompressed bytes handed out so far.
     public private(set) var offset: Int = 0
+    /// Size and CRC-32 of the file's bytes as stored (for BGZF the compressed bytes), computed as they
+    /// are read, so that a run checksums its inputs without a second pass; nil when this reader does
+    /// not see the stored bytes (plain gzip and BGZF from stdin, which htslib inflates) or before the end.
+    public var rawFingerprint: (bytes: Int, crc32: UInt32)? {
+        guard reachedEnd else { return nil }
+        if let blocks { return blocks.rawFingerprint }
+        return format == .plain ? (rawBytes, rawCRC) : nil
+    }
+    /// Whether `rawFingerprint` will be known at the end (plain files and BGZF read by ISA-L).
+    public var seesStoredBytes: Bool { blocks != nil || format == .plain }
+    private var rawBytes = 0
+    private var rawCRC: UInt32 = 0
+    private var reachedEnd = false
 
     /// Opens `path` (`-`: standard input, read once). `threads > 1` decompresses BGZF blocks on that many threads.
     public init(path: String, threads: Int = 1) throws {
@@ -70,6 +83,7 @@ public final class CompressedInput {
         if let blocks {
             let n = try blocks.read(into: buffer, capacity: capacity)
             offset += n
+            if n == 0 { reachedEnd = true }
             return n
         }
         var n = 0
@@ -79,11 +93,12 @@ public final class CompressedInput {
                 // Plain text: straight from htslib's hFILE into the caller's buffer (bgzf_read would
                 // stage it through a 64 KiB block and copy it once more).
                 r = hread(fp.pointee.fp, buffer + n, capacity - n)
+                if r > 0 { rawCRC = CRC32.update(rawCRC, UnsafeRawBufferPointer(start: buffer + n, count: r)); rawBytes += r }
             } else {
                 r = bgzf_read(fp, buffer + n, min(capacity - n, 1 << 16))
             }
             if r < 0 { try fail(at: offset + n) }
-            if r == 0 { break }
+            if r == 0 { if n == 0 { reachedEnd = true }; break }
             n += r
         }
         offset += n

@@ -31,6 +31,15 @@ public struct FastaScanStats: Sendable {
     public var bases = 0
     public var bytes = 0
     public var format: InputFormat = .plain
+    /// The file's size and CRC-32, computed while reading it (nil where the reader cannot see the stored bytes).
+    public var fingerprint: InputFingerprint? = nil
+}
+
+extension InputFingerprint {
+    init?(path: String, _ raw: (bytes: Int, crc32: UInt32)?) {
+        guard let raw else { return nil }
+        self.init(name: path.split(separator: "/").last.map(String.init) ?? path, bytes: raw.bytes, crc32: String(raw.crc32, radix: 16))
+    }
 }
 
 /// Streams a plain, gzip or BGZF FASTA file through htslib in bounded chunks (memory does not grow
@@ -74,6 +83,7 @@ public struct FastaReader {
         stats.records = parser.records
         stats.bases = parser.totalBases
         stats.bytes = parser.totalBytes
+        stats.fingerprint = InputFingerprint(path: path, pipe.input.rawFingerprint)
         return stats
     }
 }

@@ -101,6 +101,7 @@ final class ParsedStream {
                 stats.records = parser.records
                 stats.bases = parser.totalBases
                 stats.bytes = parser.totalBytes
+                stats.fingerprint = InputFingerprint(path: path, pipe.input.rawFingerprint)
                 full.push(.end(stats))
             } catch let e as GenomeIOError {
                 full.push(.batch(sink.current))   // events before the error are still delivered

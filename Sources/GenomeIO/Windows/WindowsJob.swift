@@ -7,6 +7,8 @@ public struct InputSummary: Sendable {
     public var format: InputFormat
     public var records: Int
     public var bases: Int
+    /// Size and CRC-32 of the file as stored, computed in the same pass (nil for plain gzip, and for BGZF read from stdin).
+    public var fingerprint: InputFingerprint? = nil
 }
 
 /// What a windows run did: printed by `genome-prep windows` and recorded in provenance.
@@ -135,7 +137,8 @@ public enum WindowsJob {
                     at: InputLocation(path: path), hint: "rebuild the index with `genome-prep index \(path)`")
             }
             processor = windower.consumer
-            summary.inputs.append(InputSummary(path: path, format: stats.format, records: stats.records, bases: stats.bases))
+            summary.inputs.append(InputSummary(path: path, format: stats.format, records: stats.records, bases: stats.bases,
+                                               fingerprint: stats.fingerprint))
             summary.contigsSeen += windower.contigsSeen
             summary.contigsUsed += windower.contigsUsed
             for (k, v) in windower.contigsRejected { summary.contigsRejected[k, default: 0] += v }

@@ -1,0 +1,120 @@
+import Foundation
+import XCTest
+import Basics
+import TestSupport
+@testable import GenomeIO
+
+/// The ISA-L BGZF reader against htslib's (the same bytes at every buffer size, on one and two threads),
+/// and damaged files: each refused with an error naming the file and the block's compressed offset.
+final class BGZFBlockReaderTests: XCTestCase {
+    var dir: URL!
+    var plain: [UInt8] = []
+    var bgzf: [UInt8] = []
+    /// Compressed offsets of the blocks, the EOF block last.
+    var blocks: [Int] = []
+
+    override func setUpWithError() throws {
+        dir = tempDir("gp-bgzf")
+        var g = SplitMix64(seed: 5)
+        var text = ""
+        for r in 0..<3 {
+            text += ">r\(r)\n"
+            for _ in 0..<(2000 + r * 700) { text += String((0..<60).map { _ in "ACGTacgtN".randomElement(using: &g)! }) + "\n" }
+        }
+        plain = Array(text.utf8)
+        let src = dir.appendingPathComponent("x.fa").path
+        FileManager.default.createFile(atPath: src, contents: Data(plain))
+        let out = dir.appendingPathComponent("x.fa.bgz").path
+        try BGZFWriter.recompress(input: src, output: out, threads: 1)       // htslib writes it
+        bgzf = Array(try Data(contentsOf: URL(fileURLWithPath: out)))
+        var at = 0
+        while at < bgzf.count { blocks.append(at); at += (Int(bgzf[at + 16]) | Int(bgzf[at + 17]) << 8) + 1 }
+        XCTAssertEqual(at, bgzf.count)
+        XCTAssertGreaterThan(blocks.count, 5)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+
+    func readAll(_ path: String, threads: Int, chunk: Int) throws -> [UInt8] {
+        let input = try CompressedInput(path: path, threads: threads)
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
+        defer { buf.deallocate() }
+        var out: [UInt8] = []
+        while true {
+            let n = try input.read(into: buf, capacity: chunk)
+            if n == 0 { break }
+            out.append(contentsOf: UnsafeRawBufferPointer(start: buf, count: n))
+        }
+        XCTAssertEqual(input.offset, out.count)
+        return out
+    }
+
+    func testSameBytesAsTheInputAtEveryBufferSize() throws {
+        let path = dir.appendingPathComponent("x.fa.bgz").path
+        XCTAssertEqual(try CompressedInput(path: path).format, .bgzf)
+        for threads in [1, 2] {
+            for chunk in [1, 1000, 65535, 65536, 65537, 300_000, 4 << 20] {
+                XCTAssertEqual(try readAll(path, threads: threads, chunk: chunk), plain, "threads \(threads) chunk \(chunk)")
+            }
+        }
+        // And through htslib's reader, which the environment variable selects.
+        setenv("GENOMEPREP_BGZF", "htslib", 1)
+        defer { unsetenv("GENOMEPREP_BGZF") }
+        XCTAssertEqual(try readAll(path, threads: 2, chunk: 1 << 20), plain)
+    }
+
+    /// Writes `bytes` as a damaged copy and expects an error naming the file, the block offset and `words`.
+    func expectError(_ bytes: [UInt8], block: Int, _ words: [String], file: StaticString = #filePath, line: UInt = #line) {
+        let path = dir.appendingPathComponent("bad.fa.bgz").path
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        for threads in [1, 2] {
+            XCTAssertThrowsError(try readAll(path, threads: threads, chunk: 1 << 20), file: file, line: line) { e in
+                let m = "\(e)"
+                XCTAssertTrue(m.contains("bad.fa.bgz"), m, file: file, line: line)
+                XCTAssertTrue(m.contains("BGZF block at compressed byte \(block) "), m, file: file, line: line)
+                for w in words { XCTAssertTrue(m.contains(w), "\(w): \(m)", file: file, line: line) }
+            }
+        }
+    }
+
+    func testDamagedBlocksAreRefusedNamingTheBlock() throws {
+        let b2 = blocks[2], b3 = blocks[3]
+        // A flipped byte in the deflate data: inflate or the CRC-32 check fails.
+        var flip = bgzf
+        flip[b2 + 40] ^= 0x10
+        let path = dir.appendingPathComponent("bad.fa.bgz").path
+        FileManager.default.createFile(atPath: path, contents: Data(flip))
+        XCTAssertThrowsError(try readAll(path, threads: 1, chunk: 1 << 20)) { e in
+            XCTAssertTrue("\(e)".contains("BGZF block at compressed byte \(b2) "), "\(e)")
+            XCTAssertTrue("\(e)".contains("CRC-32") || "\(e)".contains("inflate"), "\(e)")
+        }
+        expectError(flip, block: b2, [])
+        // A wrong CRC in the trailer.
+        var crc = bgzf
+        crc[b3 - 8] ^= 1
+        expectError(crc, block: b2, ["CRC-32"])
+        // A trailer length that disagrees with the data.
+        var size = bgzf
+        size[b3 - 4] ^= 1
+        expectError(size, block: b2, ["another size"])
+        // The BC subfield renamed: not BGZF.
+        var bc = bgzf
+        bc[b2 + 12] = UInt8(ascii: "X")
+        expectError(bc, block: b2, ["no BC subfield"])
+        // Garbage where a block should start.
+        var magic = bgzf
+        magic[b2] = 0
+        expectError(magic, block: b2, ["gzip magic"])
+        // A plain gzip member (no extra field) between blocks.
+        var member = bgzf
+        member[b2 + 3] = 0
+        expectError(member, block: b2, ["plain gzip member"])
+        // A block whose declared size runs past the end of the file (the EOF block still last).
+        let cut = Array(bgzf[0..<(b2 + 18)]) + Array(bgzf[blocks.last!...])
+        expectError(cut, block: b2, ["cut short"])
+        // A block declaring more than 64 KiB of output.
+        var big = bgzf
+        big[b3 - 2] = 2
+        expectError(big, block: b2, ["at most 65536"])
+    }
+}
