@@ -14,24 +14,40 @@ final class TokenizeStage: @unchecked Sendable {
     static let batchWindows = 4096
     static let batchBases = 4 << 20
 
-    /// Windows copied out of the windowing thread's reused buffers.
+    /// Windows copied out of the windowing thread's reused buffers. Contig, source and label names are
+    /// kept once per batch (windows hold indexes), so a window costs no reference counting.
     final class Batch: @unchecked Sendable {
         struct Window {
-            var contig: String
-            var start: Int
+            var contig: Int32
+            var source: Int32
+            var label: Int32
             var strand: UInt8
-            var split: Int
-            var source: String
-            var label: String
+            var split: UInt8
+            var start: Int
             var offset: Int
             var count: Int
         }
         var codes: [UInt8] = []
         var windows: [Window] = []
+        var names: [String] = []
+        private var lastContig = -1, lastSource = -1, lastLabel = -1
+
+        func clear() {
+            codes.removeAll(keepingCapacity: true); windows.removeAll(keepingCapacity: true); names.removeAll(keepingCapacity: true)
+            lastContig = -1; lastSource = -1; lastLabel = -1
+        }
+
+        @inline(__always)
+        private func intern(_ s: String, _ last: inout Int) -> Int32 {
+            if last >= 0 && names[last] == s { return Int32(last) }
+            names.append(s)
+            last = names.count - 1
+            return Int32(last)
+        }
 
         func add(contig: String, start: Int, strand: UInt8, split: Int, source: String, label: String, codes c: UnsafeBufferPointer<UInt8>) {
-            windows.append(Window(contig: contig, start: start, strand: strand, split: split, source: source, label: label,
-                                  offset: codes.count, count: c.count))
+            windows.append(Window(contig: intern(contig, &lastContig), source: intern(source, &lastSource), label: intern(label, &lastLabel),
+                                  strand: strand, split: UInt8(split), start: start, offset: codes.count, count: c.count))
             codes.append(contentsOf: c)
         }
     }
@@ -107,8 +123,7 @@ final class TokenizeStage: @unchecked Sendable {
     /// An empty batch, recycled when one is free.
     func takeBatch() -> Batch {
         guard let b = poolLock.sync(execute: { pool.popLast() }) else { return Batch() }
-        b.codes.removeAll(keepingCapacity: true)
-        b.windows.removeAll(keepingCapacity: true)
+        b.clear()
         return b
     }
 
@@ -136,40 +151,51 @@ final class TokenizeStage: @unchecked Sendable {
         return bits
     }
 
+    /// The batch's name indexes the reused `values` row holds (so unchanged names are not assigned again).
+    private var rowContig = -1, rowSource = -1, rowLabel = -1
+
     private func encode(_ batch: Batch) throws {
+        // Row layout: tokens, contig, start, strand, source, then [pmi_rank], [soft_mask], [label], [gc].
+        let extra = (rankOfID != nil ? 1 : 0) + (softMaskBits ? 1 : 0) + (labels ? 1 : 0) + (gc ? 1 : 0)
+        if values.count != 5 + extra { values = Array(repeating: .uint8(0), count: 5 + extra) }
+        rowContig = -1; rowSource = -1; rowLabel = -1
         try batch.codes.withUnsafeBufferPointer { all in
             for win in batch.windows {
-                guard let w = writers[win.split] else { continue }
+                guard let w = writers[Int(win.split)] else { continue }
                 let codes = UnsafeBufferPointer(rebasing: all[win.offset..<(win.offset + win.count)])
                 let n: Int
-                values.removeAll(keepingCapacity: true)
                 if let charIDs {
                     // Character tokens: one kernel pass from codes to ids, into a buffer the writer borrows.
                     n = codes.count
                     if n > idCapacity { idBytes.deallocate(); idBytes = .allocate(capacity: n); idCapacity = n }
                     charIDs.withUnsafeBufferPointer { gp_map_codes(TokenizeStage.simdLevel, codes.baseAddress, n, $0.baseAddress, idBytes) }
-                    values.append(.uint8(0))
                 } else {
                     ids.removeAll(keepingCapacity: true)
                     encoder.encode(codes, into: &ids)
                     n = ids.count
-                    values.append(ids.withUnsafeBufferPointer { p in
+                    values[0] = ids.withUnsafeBufferPointer { p in
                         wide ? .u16([UInt16](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = UInt16(truncatingIfNeeded: p[i]) }; c = n })
                              : .u8([UInt8](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = UInt8(truncatingIfNeeded: p[i]) }; c = n })
-                    })
+                    }
                 }
-                values.append(.str(win.contig)); values.append(.int64(Int64(win.start))); values.append(.uint8(win.strand))
-                values.append(.str(win.source))
+                if Int(win.contig) != rowContig { values[1] = .str(batch.names[Int(win.contig)]); rowContig = Int(win.contig) }
+                values[2] = .int64(Int64(win.start))
+                values[3] = .uint8(win.strand)
+                if Int(win.source) != rowSource { values[4] = .str(batch.names[Int(win.source)]); rowSource = Int(win.source) }
+                var k = 5
                 if let rankOfID {
                     // Per-token PMI rank, looked up by id; [UNK] and specials get the worst rank.
-                    values.append(.u16(ids.map { rankOfID[Int($0)] }))
+                    values[k] = .u16(ids.map { rankOfID[Int($0)] }); k += 1
                 }
-                if softMaskBits { values.append(.u8(TokenizeStage.maskBits(codes))) }
-                if labels { values.append(.str(win.label)) }
+                if softMaskBits { values[k] = .u8(TokenizeStage.maskBits(codes)); k += 1 }
+                if labels {
+                    if Int(win.label) != rowLabel { values[k] = .str(batch.names[Int(win.label)]); rowLabel = Int(win.label) }
+                    k += 1
+                }
                 if gc {
                     var n = 0
                     for b in codes { let x = b & 7; if x == 1 || x == 2 { n += 1 } }   // BaseCode: C = 1, G = 2
-                    values.append(.int64(Int64(n)))
+                    values[k] = .int64(Int64(n)); k += 1
                 }
                 if charIDs != nil {
                     try w.write(values, borrowing: 0, UnsafeBufferPointer(start: idBytes, count: n))
