@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Trainer", dependencies: ["Shards", "Basics", "CBLASLoader"]),
         // CLIs: parse flags, call one library entry point, own the terminal (errors, progress).
         .executableTarget(name: "genome-prep",
-                          dependencies: ["Basics", "GenomeIO", "Tokenize", "Shards", "Pipeline", "Trainer", argumentParser]),
+                          dependencies: ["Basics", "GenomeIO", "Tokenize", "Shards", "Pipeline", "Trainer", "CKernels", argumentParser]),
         .executableTarget(name: "pmi-stats", dependencies: ["Basics", "GenomeIO", "Tokenize", argumentParser]),
         // libFuzzer targets for the readers of untrusted files (bench/fuzz.sh; not run in CI).
         .executableTarget(name: "gp-fuzz", dependencies: ["Basics", "GenomeIO", "Tokenize", "Shards", "Pipeline"]),

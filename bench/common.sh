@@ -24,3 +24,12 @@ formats() {
     samtools faidx "$n.fa.bgz"
   fi
 }
+
+# machine: one line naming the CPU, cores, memory, its SIMD flags and the level genome-prep's byte kernels
+# use (print it with every table: a ratio is read with its machine).
+machine() {
+  local model flags
+  model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+  flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(sse4_2|avx2|avx512f|avx512bw|avx512vbmi2)$' | tr '\n' ' ')
+  echo "machine: $model, $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; flags: ${flags% }; genome-prep $("${GP:-$ROOT/.build/release/genome-prep}" --version 2>/dev/null)"
+}

@@ -6,10 +6,13 @@ import argparse, os, subprocess, sys, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--runs", type=int, default=3)
+ap.add_argument("--before", default=None, help="an untimed shell command run before each run (e.g. removing the last output)")
 ap.add_argument("cmd")
 a = ap.parse_args()
 best, rss = float("inf"), 0
 for _ in range(a.runs):
+    if a.before:
+        subprocess.run(["bash", "-c", a.before], check=True)
     t = time.perf_counter()
     p = subprocess.Popen(["bash", "-c", a.cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, ru = os.wait4(p.pid, 0)

@@ -17,6 +17,7 @@ formats ecoli
 make_genome "$WORK/big.fa" "${GENOME_SIZE:-1e9}"
 formats big
 
+echo "$(machine)"
 printf "%-10s %-6s %-28s %9s %10s %8s %9s\n" genome format tool seconds Mbase/s RSS_MiB vs_seqkit
 for g in ecoli big; do
   bases=$($GP stats "$WORK/$g.fa" | tail -1 | cut -f4)
@@ -36,4 +37,13 @@ for g in ecoli big; do
       printf "%-10s %-6s %-28s %9s %10s %8s %9s\n" $g $fmt "gzip -dc (floor)" $zt "$(rate $zt)" $zr ""
     fi
   done
+done
+
+# The byte kernels at each level this CPU has (GENOMEPREP_SIMD lowers the level), plain 1 Gbp input.
+echo
+echo "## genome-prep windows, plain big genome, by byte-kernel level"
+bases=$($GP stats "$WORK/big.fa" | tail -1 | cut -f4)
+for level in scalar sse2 avx2 avx512; do
+  read gt gr <<<"$($M "GENOMEPREP_SIMD=$level $GP windows --quiet --threads 2 $WORK/big.fa -o /dev/null")"
+  printf "%-10s %-28s %9s %10s\n" "$level" "genome-prep windows" $gt "$(python3 -c "print(f'{$bases/$gt/1e6:.0f}')")"
 done

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CKernels
 import GenomeIO
 
 @main
@@ -18,7 +19,8 @@ struct GenomePrep: ParsableCommand {
           genome-prep stats data/ecoli_K12_MG1655.fa.gz
           genome-prep fetch data/ecoli_K12_MG1655.fa.bgz K-12-MG1655:1-100 --reverse-complement
         """,
-        version: "0.1.0",
+        // The byte kernels' level on this CPU (GENOMEPREP_SIMD=scalar|sse2|avx2 lowers it).
+        version: "0.1.0 (byte kernels: \(String(cString: gp_simd_name(gp_simd_level()))))",
         subcommands: [Windows.self, Stats.self, Index.self, Fetch.self, TokenizerCommand.self, Run.self, Merge.self, Verify.self, Inspect.self, Stream.self, Train.self, Export.self, Embed.self, Probe.self, Report.self])
 
     static func main() { mainWithUsageStatus() }
