@@ -30,6 +30,6 @@ formats() {
 machine() {
   local model flags
   model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
-  flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(sse4_2|avx2|avx512f|avx512bw|avx512vbmi2)$' | tr '\n' ' ')
+  flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(sse4_2|avx2|avx512f|avx512bw|avx512_vbmi2)$' | tr '\n' ' ')
   echo "machine: $model, $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; flags: ${flags% }; genome-prep $("${GP:-$ROOT/.build/release/genome-prep}" --version 2>/dev/null)"
 }

@@ -189,7 +189,7 @@ public struct PipelineConfig: Sendable {
         if let h = sh["hashes"] {
             guard case .array(let list) = h else { throw bad("shards.hashes", "a list such as [\"xxh3_64\", \"sha1\"]") }
             c.hashes = try list.map { v in
-                guard case .string(let name) = v, let a = MDSHash(rawValue: name) else { throw bad("shards.hashes", "a list of sha1 and xxh3_64") }
+                guard case .string(let name) = v, let a = MDSHash(rawValue: name) else { throw bad("shards.hashes", "a list of sha1 and xxh3_64 (got \(v.renderPython()))") }
                 return a
             }
             guard Set(c.hashes).count == c.hashes.count else { throw bad("shards.hashes", "a list without repeats") }

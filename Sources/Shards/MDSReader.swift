@@ -46,6 +46,7 @@ public final class MDSReader {
         guard case .array(let list)? = o["shards"] else { throw ShardsError("index.json has no 'shards' list", path: path) }
         var out: [Shard] = []
         var raws: [JSONObject] = []
+        var seenNames = Set<String>()
         for (i, s) in list.enumerated() {
             func bad(_ why: String) -> ShardsError { ShardsError("shard entry \(i): \(why)", path: path) }
             guard case .object(let e) = s else { throw bad("not an object") }
@@ -83,6 +84,24 @@ public final class MDSReader {
             }
             guard let raw = try info(e["raw_data"]) else { throw bad("raw_data is null") }
             let zip = try info(e["zip_data"])
+            // Each file records one digest per algorithm the entry lists, no more and no fewer.
+            guard case .array(let algos)? = e["hashes"] else { throw bad("hashes is not a list") }
+            let listed = Set(algos.compactMap { v -> String? in if case .string(let a) = v { return a }; return nil })
+            guard listed.count == algos.count else { throw bad("hashes is not a list of distinct names") }
+            for (what, f) in [("raw_data", raw), ("zip_data", zip)] {
+                guard let f else { continue }
+                guard Set(f.2.keys) == listed else {
+                    throw bad("\(what) records digests \(f.2.keys.sorted()) but the entry lists hashes \(listed.sorted())")
+                }
+            }
+            // A compressed shard's raw name is its file's name without the compression extension (StreamingDataset
+            // decompresses to that name, so another raw name could overwrite or stand in for another shard).
+            if let z = zip, z.0 != raw.0 + ".zstd" {
+                throw bad("raw_data basename '\(raw.0)' is not zip_data basename '\(z.0)' without '.zstd'")
+            }
+            for name in [raw.0] + (zip.map { [$0.0] } ?? []) where !seenNames.insert(name).inserted {
+                throw bad("basename '\(name)' is used by an earlier entry too (its samples would be read twice)")
+            }
             out.append(Shard(columnNames: cn, encodings: ce, samples: samples, rawName: raw.0, rawBytes: raw.1, rawHashes: raw.2,
                              zipName: zip?.0, zipBytes: zip?.1, zipHashes: zip?.2 ?? [:]))
         }
@@ -233,7 +252,8 @@ public final class MDSReader {
         guard raw.count >= 8 else { throw bad("the shard has no header") }
         let n = Int(raw.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian })
         let start = 4 + 4 * (n + 1)
-        guard n == shards[i].samples, start <= raw.count else { throw bad("sample count \(n)") }
+        guard n == shards[i].samples else { throw bad("the shard holds \(n) samples, index.json says \(shards[i].samples)") }
+        guard start <= raw.count else { throw bad("its offset table runs past its end") }
         let first = Int(raw.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian })
         guard first >= start, first <= raw.count, let config = try? JSONValue.parse(Array(raw[start..<first])),
               case .object(let c) = config else { throw bad("its config block is not a JSON object") }

@@ -106,22 +106,22 @@ final class JSONHostileInputTests: XCTestCase {
     /// Deep nesting is an error with the byte where it went too deep, not a stack overflow.
     func testDeepNestingIsAnErrorNotACrash() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
-        XCTAssertEqual(parseError(deep), "nesting deeper than 512 levels at byte 512")
+        XCTAssertEqual(parseError(deep), "nesting deeper than 512 levels at line 1, column 513 (byte 512)")
         let ok = String(repeating: "{\"a\":", count: 500) + "1" + String(repeating: "}", count: 500)
         XCTAssertNil(parseError(ok))
     }
 
     /// Lone surrogates are errors (they were a trap on UInt32 underflow); a proper pair decodes.
     func testLoneSurrogatesAreErrors() throws {
-        XCTAssertEqual(parseError(#"{"name": "\ud800\u0041"}"#), #"lone surrogate \ud800 at byte 10"#)
-        XCTAssertEqual(parseError(#"["\udc00"]"#), #"lone surrogate \udc00 at byte 2"#)
-        XCTAssertEqual(parseError(#"["\ud800"]"#), #"lone surrogate \ud800 at byte 2"#)
+        XCTAssertEqual(parseError(#"{"name": "\ud800\u0041"}"#), #"lone surrogate \ud800 at line 1, column 11 (byte 10)"#)
+        XCTAssertEqual(parseError(#"["\udc00"]"#), #"lone surrogate \udc00 at line 1, column 3 (byte 2)"#)
+        XCTAssertEqual(parseError(#"["\ud800"]"#), #"lone surrogate \ud800 at line 1, column 3 (byte 2)"#)
         XCTAssertEqual(try JSONValue.parse(Array(#"["\ud83e\uddec"]"#.utf8)), .array([.string("\u{1F9EC}")]))
     }
 
     /// A key given twice is an error naming it (it silently took the last value).
     func testDuplicateKeysAreErrors() {
-        XCTAssertEqual(parseError(#"{"window": 1000, "window": 10}"#), "duplicate key 'window' at byte 17")
+        XCTAssertEqual(parseError(#"{"window": 1000, "window": 10}"#), "duplicate key 'window' at line 1, column 18 (byte 17)")
         XCTAssertNil(parseError(#"{"a": {"window": 1}, "window": 2}"#))
     }
 }

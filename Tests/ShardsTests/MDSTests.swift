@@ -290,3 +290,95 @@ final class MDSTests: XCTestCase {
         XCTAssertThrowsError(try MDSWriter(directory: dir.path, columns: columns, zstdLevel: 30))
     }
 }
+
+/// The index.json specimen corpus (IndexSpecimens/manifest.json): each case changes the index a writer
+/// wrote for a 3-shard dataset (a literal or regex replacement, or a whole text) and must be refused when
+/// the folder is opened or verified, with an error naming index.json (or the shard) and the place.
+final class IndexSpecimenTests: XCTestCase {
+    struct Entry: Decodable {
+        var name: String
+        var valid: Bool?
+        var replace: [String]?
+        var regex: [String]?
+        var regex2: [String]?
+        var text: String?
+        var mentions: [String]?
+    }
+
+    func testEveryIndexSpecimen() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gp-index-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cols = [MDSWriter.Column("tokens", .ndarrayUInt8), MDSWriter.Column("contig", .str), MDSWriter.Column("start", .int64)]
+        let w = try MDSWriter(directory: dir.path, columns: cols, zstdLevel: 3, hashes: [.sha1, .xxh3_64], sizeLimit: 600)
+        for i in 0..<9 { try w.write([.u8((0..<100).map { UInt8(($0 + i) % 7) }), .str("c"), .int64(Int64(i))]) }
+        try w.finish()
+        let indexURL = dir.appendingPathComponent("index.json")
+        let good = try String(contentsOf: indexURL, encoding: .utf8)
+        XCTAssertEqual(try MDSReader(directory: dir.path).verify(), 9)
+        let m = try JSONDecoder().decode([Entry].self, from: Data(contentsOf: repoRoot.appendingPathComponent("Tests/ShardsTests/IndexSpecimens/manifest.json")))
+        XCTAssertGreaterThanOrEqual(m.count, 20)
+        for e in m {
+            var text = good
+            if let r = e.replace {
+                XCTAssertTrue(text.contains(r[0]), "\(e.name): '\(r[0])' is not in the index")
+                text = text.replacingOccurrences(of: r[0], with: r[1])
+            }
+            for rx in [e.regex, e.regex2].compactMap({ $0 }) {
+                let re = try NSRegularExpression(pattern: rx[0])
+                XCTAssertNotNil(re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)), "\(e.name): no match for \(rx[0])")
+                text = re.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: rx[1])
+            }
+            if let t = e.text { text = t == "DEEP" ? String(repeating: "[", count: 2000) + String(repeating: "]", count: 2000) : t }
+            try text.write(to: indexURL, atomically: true, encoding: .utf8)
+            if e.valid == true { XCTAssertEqual(try MDSReader(directory: dir.path).verify(), 9, e.name); continue }
+            XCTAssertThrowsError(try MDSReader(directory: dir.path).verify(), e.name) { err in
+                let s = "\(err)"
+                XCTAssertTrue(s.contains("index.json") || s.contains("shard.0000"), "\(e.name): names no file: \(s)")
+                for w in e.mentions ?? [] { XCTAssertTrue(s.contains(w), "\(e.name): '\(w)' missing from: \(s)") }
+            }
+        }
+    }
+}
+
+/// Every single-bit flip in one index.json entry (issue 10 found 82 of 514 that still verified): each must
+/// either leave the entry meaning the same (the same JSON value) or be refused by open or verify.
+final class IndexBitFlipTests: XCTestCase {
+    func testEverySingleBitFlipInAnEntryIsCaught() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gp-flip-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cols = [MDSWriter.Column("tokens", .ndarrayUInt8), MDSWriter.Column("contig", .str), MDSWriter.Column("start", .int64)]
+        let w = try MDSWriter(directory: dir.path, columns: cols, zstdLevel: 3, hashes: [.sha1, .xxh3_64], sizeLimit: 600)
+        for i in 0..<4 { try w.write([.u8((0..<100).map { UInt8(($0 * 3 + i) % 11) }), .str("chr\(i)"), .int64(Int64(i * 1000))]) }
+        try w.finish()
+        let indexURL = dir.appendingPathComponent("index.json")
+        let good = Array(try Data(contentsOf: indexURL))
+        let goodValue = try JSONValue.parse(good)
+        // The first entry: from the '{' after "shards": [ to its closing '}'.
+        let start = good.firstIndex(of: UInt8(ascii: "["))! + 1
+        var depth = 0, end = start
+        for k in start..<good.count {
+            if good[k] == UInt8(ascii: "{") { depth += 1 }
+            if good[k] == UInt8(ascii: "}") { depth -= 1; if depth == 0 { end = k + 1; break } }
+        }
+        var flips = 0, refused = 0, sameMeaning = 0
+        var passedWrong: [String] = []
+        for k in start..<end {
+            for bit in 0..<8 {
+                var bytes = good
+                bytes[k] ^= UInt8(1 << bit)
+                try Data(bytes).write(to: indexURL)
+                flips += 1
+                do {
+                    _ = try MDSReader(directory: dir.path).verify()
+                    if let v = try? JSONValue.parse(bytes), v == goodValue { sameMeaning += 1 }
+                    else { passedWrong.append("byte \(k - start) bit \(bit): '\(String(decoding: bytes[max(start, k - 12)..<min(end, k + 12)], as: UTF8.self))'") }
+                } catch { refused += 1 }
+            }
+        }
+        try Data(good).write(to: indexURL)
+        XCTAssertGreaterThan(flips, 2000)
+        XCTAssertEqual(passedWrong, [], "\(passedWrong.count) of \(flips) flips verified with a different meaning")
+        XCTAssertEqual(refused + sameMeaning, flips)
+        print("index bit flips: \(flips) flips in one entry, \(refused) refused, \(sameMeaning) with the same meaning, \(passedWrong.count) passed wrongly")
+    }
+}

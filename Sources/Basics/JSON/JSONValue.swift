@@ -73,7 +73,7 @@ public indirect enum JSONValue: Equatable, Sendable {
         p.ws()
         let v = try p.value()
         p.ws()
-        if p.i != bytes.count { throw JSONError("unexpected data after the JSON value at byte \(p.i)") }
+        if p.i != bytes.count { throw JSONError("unexpected data after the JSON value at \(p.place(p.i))") }
         return v
     }
 
@@ -85,7 +85,13 @@ public indirect enum JSONValue: Equatable, Sendable {
         var i = 0
         var depth = 0
         mutating func ws() { while i < b.count, [0x20, 0x0A, 0x0D, 0x09].contains(b[i]) { i += 1 } }
-        func fail(_ what: String) -> JSONError { JSONError("\(what) at byte \(i)") }
+        func fail(_ what: String) -> JSONError { JSONError("\(what) at \(place(i))") }
+        /// "line L, column C (byte B)" of byte offset `at` (lines and columns from 1).
+        func place(_ at: Int) -> String {
+            var line = 1, lineStart = 0
+            for k in 0..<min(at, b.count) where b[k] == 0x0A { line += 1; lineStart = k + 1 }
+            return "line \(line), column \(at - lineStart + 1) (byte \(at))"
+        }
         mutating func value() throws -> JSONValue {
             guard i < b.count else { throw fail("unexpected end of input") }
             switch b[i] {
@@ -105,6 +111,7 @@ public indirect enum JSONValue: Equatable, Sendable {
                 if let v = Int(t) { return .int(v) }
                 if let d = Double(t), d.isFinite { return .double(d) }
                 i = s
+                if let d = Double(t), !d.isFinite { throw fail("number \(t) is out of range") }
                 throw fail("unexpected character")
             }
         }
@@ -142,11 +149,17 @@ public indirect enum JSONValue: Equatable, Sendable {
             i += u.count
         }
         mutating func string() throws -> String {
+            let start = i
             i += 1
             var out: [UInt8] = []
             while i < b.count {
                 let c = b[i]
-                if c == UInt8(ascii: "\"") { i += 1; return String(decoding: out, as: UTF8.self) }
+                if c == UInt8(ascii: "\"") {
+                    i += 1
+                    // Invalid UTF-8 is an error, not silently replaced.
+                    guard let s = String(validating: out, as: UTF8.self) else { throw JSONError("a string that is not valid UTF-8 at \(place(start))") }
+                    return s
+                }
                 if c == UInt8(ascii: "\\") {
                     i += 1; guard i < b.count else { break }
                     switch b[i] {
@@ -157,7 +170,7 @@ public indirect enum JSONValue: Equatable, Sendable {
                     case UInt8(ascii: "f"): out.append(0x0C)
                     case UInt8(ascii: "u"):
                         let escapeAt = i - 1
-                        func lone(_ v: UInt32) -> JSONError { JSONError("lone surrogate \\u\(String(v, radix: 16)) at byte \(escapeAt)") }
+                        func lone(_ v: UInt32) -> JSONError { JSONError("lone surrogate \\u\(String(v, radix: 16)) at \(place(escapeAt))") }
                         guard i + 4 < b.count, let v = UInt32(String(decoding: b[(i + 1)...(i + 4)], as: UTF8.self), radix: 16) else { throw fail("bad \\u escape") }
                         i += 4
                         var cp = v
