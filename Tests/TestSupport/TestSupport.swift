@@ -93,3 +93,31 @@ public func interopPython() -> String? {
 }
 
 public var interopRequired: Bool { ProcessInfo.processInfo.environment["GENOMEPREP_REQUIRE_INTEROP"] == "1" }
+
+/// One case of an error corpus's manifest.json: the file, whether it is valid, and what its error must say
+/// besides the file's name.
+public struct CorpusCase: Decodable, Sendable {
+    public var file: String
+    public var valid: Bool
+    public var mentions: [String]
+}
+
+/// Opens every case of the corpus in `folder` (its manifest.json) with `open`: a valid case must open; any
+/// other must throw an error whose text names the file and each of its mentions. Returns the number of
+/// cases and a line for each that did not.
+public func checkCorpus(_ folder: URL, open: (String) throws -> Void) throws -> (cases: Int, failures: [String]) {
+    let cases = try JSONDecoder().decode([CorpusCase].self, from: Data(contentsOf: folder.appendingPathComponent("manifest.json")))
+    var failures: [String] = []
+    for c in cases {
+        let path = folder.appendingPathComponent(c.file).path
+        do {
+            try open(path)
+            if !c.valid { failures.append("\(c.file): accepted") }
+        } catch {
+            let text = "\(error)"
+            if c.valid { failures.append("\(c.file): refused: \(text)"); continue }
+            for w in [c.file] + c.mentions where !text.contains(w) { failures.append("\(c.file): '\(w)' missing from: \(text)") }
+        }
+    }
+    return (cases.count, failures)
+}
