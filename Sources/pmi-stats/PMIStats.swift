@@ -90,7 +90,6 @@ struct PMIStats: ParsableCommand {
                 say("\(checkTable): matches (\(t.ranked) ranked \(t.settings.rankN)-mers)\n")
                 return
             }
-            for p in inputs { try FileIdentity.requireRegularFile(p) }
             o.tsvPath = output + ".tsv"
             o.tablePath = output + ".rank\(rankN).bin"
             try FileIdentity.refuseOverwriting(output: o.tsvPath!, inputs: inputs)

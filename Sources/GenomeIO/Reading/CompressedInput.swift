@@ -13,14 +13,14 @@ public final class CompressedInput {
     public let path: String
     public let format: InputFormat
     private let fp: UnsafeMutablePointer<BGZF>
-    /// BGZF files (not stdin) are decompressed by ISA-L block by block (``BGZFBlockReader``);
+    /// BGZF files (regular files, not pipes) are decompressed by ISA-L block by block (``BGZFBlockReader``);
     /// GENOMEPREP_BGZF=htslib keeps htslib's reader (for comparisons).
     private let blocks: BGZFBlockReader?
     /// Uncompressed bytes handed out so far.
     public private(set) var offset: Int = 0
     /// Size and CRC-32 of the file's bytes as stored (for BGZF the compressed bytes), computed as they
     /// are read, so that a run checksums its inputs without a second pass; nil when this reader does
-    /// not see the stored bytes (plain gzip and BGZF from stdin, which htslib inflates) or before the end.
+    /// not see the stored bytes (plain gzip, and BGZF from a pipe, which htslib inflates) or before the end.
     public var rawFingerprint: (bytes: Int, crc32: UInt32)? {
         guard reachedEnd else { return nil }
         if let blocks { return blocks.rawFingerprint }
@@ -65,7 +65,9 @@ public final class CompressedInput {
                     hint: "re-download or re-create it with `bgzip`")
             }
         }
-        if format == .bgzf && path != "-" && getenv("GENOMEPREP_BGZF").map({ String(cString: $0) }) != "htslib" {
+        // Only a regular file can be opened a second time from its start (htslib has read a pipe's first bytes).
+        let regular = path != "-" && (st.st_mode & S_IFMT) == S_IFREG
+        if format == .bgzf && regular && getenv("GENOMEPREP_BGZF").map({ String(cString: $0) }) != "htslib" {
             do { blocks = try BGZFBlockReader(path: path, threads: threads) } catch { bgzf_close(fp); throw error }
         } else {
             blocks = nil

@@ -54,6 +54,8 @@ public struct FastaReader {
     public var threads: Int
     public var invalidBytes: InvalidBytePolicy
     public var chunkSize: Int
+    /// Refuse an input whose stored bytes this reader cannot checksum (see `FastaScanStats.fingerprint`).
+    public var requireFingerprint = false
 
     public init(path: String, threads: Int = 2, invalidBytes: InvalidBytePolicy = .error, chunkSize: Int = 4 << 20) {
         self.path = path; self.threads = threads; self.invalidBytes = invalidBytes; self.chunkSize = chunkSize
@@ -63,6 +65,10 @@ public struct FastaReader {
     @discardableResult
     public func read<S: FastaSink>(into sink: inout S) throws -> FastaScanStats {
         let input = try CompressedInput(path: path, threads: max(1, threads))
+        if requireFingerprint && !input.seesStoredBytes {
+            throw GenomeIOError(.cannotOpen, "\(input.format.rawValue) data from a pipe cannot be checksummed while it is read (plain text from a pipe can)",
+                                at: InputLocation(path: path), hint: "decompress it in the pipe (e.g. `<(zcat x.fa.gz)`) or give the file itself")
+        }
         if threads > 1 {
             // Parse on a worker thread while the caller's thread consumes (output is the same).
             let stream = ParsedStream(input: input, path: path, chunkSize: chunkSize, invalidBytes: invalidBytes)

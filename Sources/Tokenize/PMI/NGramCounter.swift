@@ -29,6 +29,9 @@ public struct NGramCounts: Sendable {
     public var nBases = 0
     /// n-gram start positions skipped because the n-gram would contain N, per n.
     public var skippedForN: [Int]
+    /// Each input's size and CRC-32 as stored, computed while counting (nil where the reader could not see
+    /// the stored bytes: plain gzip; empty for train-window counts).
+    public var inputFingerprints: [InputFingerprint?] = []
 
     /// Number of n-gram occurrences of length n (the normaliser of p).
     public func total(_ n: Int) -> UInt64 { counts[n].reduce(0, &+) }
@@ -304,15 +307,22 @@ public final class NGramCounter {
     }
 
     /// Counts every input (plain, gzip or BGZF) and returns the tables for n = 1...maxK.
-    public func count(inputs: [String], strand: CountStrand = .forward,
+    /// With `requireFingerprints`, an input whose stored bytes the reader cannot checksum as it reads them
+    /// (a compressed stream from a pipe) is refused as it is opened.
+    public func count(inputs: [String], strand: CountStrand = .forward, requireFingerprints: Bool = false,
                       progress: ((Int) -> Void)? = nil) throws -> NGramCounts {
-        try count(strand: strand) { tap, afterEach in
+        var prints: [InputFingerprint?] = []
+        var c = try count(strand: strand) { tap, afterEach in
             for path in inputs {
-                try FastaReader(path: path, threads: 2).read(into: &tap)
+                var reader = FastaReader(path: path, threads: 2)
+                reader.requireFingerprint = requireFingerprints
+                prints.append(try reader.read(into: &tap).fingerprint)
                 afterEach()
                 progress?(tap.inner.bases)
             }
         }
+        c.inputFingerprints = prints
+        return c
     }
 
     /// Counts the train-split windows that `options` places, each window as a record of its own (an
