@@ -35,6 +35,7 @@ else:
         if len(batch) == 10000: tok.encode_batch(batch); batch = []
     if batch: tok.encode_batch(batch)
 PY
+echo "$(machine)"
 printf "%-44s %9s %8s %9s\n" task seconds RSS_MiB HF/ours
 for n in ${SIZES:-20000 100000}; do
   read ht hr <<<"$($M "python3 $WORK/hf_bpe.py train $WORK/w$n.txt $WORK/hf$n.json")"

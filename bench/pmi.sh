@@ -17,6 +17,7 @@ make_genome "$G" "${GENOME_SIZE:-1e9}"
 case "$G" in *.gz) PLAIN=$WORK/bench-input.fa; gzip -dc "$G" > "$PLAIN";; *) PLAIN=$G;; esac
 bases=$(stat -c %s "$PLAIN")
 T=$WORK/kmc-tmp; mkdir -p "$T"
+echo "$(machine)"
 printf "%-4s %-44s %9s %10s %8s %9s\n" K tool seconds Mbase/s RSS_MiB anchor/ours
 for k in $KS; do
   read pt pr <<<"$($M "$PS $PLAIN -k $k -o $WORK/pmi$k --quiet")"
