@@ -72,3 +72,38 @@ final class MalformedFilesTests: XCTestCase {
         }
     }
 }
+
+/// A checkpoint's config.json is read as untrusted: the weights' shapes are checked against it before a model
+/// is allocated from it, and a model whose buffers would not fit this machine is refused with the sizes.
+final class CheckpointConfigGuardTests: XCTestCase {
+    func testShapesAreCheckedBeforeAllocatingAndMemoryIsBounded() throws {
+        let dir = tempDir("ckcfg")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var small = BertConfig(vocabSize: 10)
+        small.hiddenSize = 8; small.layers = 1; small.heads = 2; small.intermediateSize = 16; small.maxPositions = 16
+        let model = try BertModel(config: small, maxRows: 2, length: 16)
+        let path = dir.appendingPathComponent("model.safetensors").path
+        try Safetensors.write(model.params.tensors.map { .init(name: $0.name, shape: $0.shape, data: model.params.values + $0.offset) }, to: path)
+        let file = try Safetensors.File(path: path)
+        XCTAssertNoThrow(try BertModel.checkShapes(small, file))
+        // A config that asks for a much larger model than the file holds: refused by shape, nothing allocated.
+        var huge = small
+        huge.hiddenSize = 8192; huge.heads = 256; huge.layers = 128; huge.intermediateSize = 65536; huge.vocabSize = 1 << 20; huge.maxPositions = 4096
+        XCTAssertNoThrow(try huge.validate())
+        XCTAssertThrowsError(try BertModel.checkShapes(huge, file)) { e in
+            XCTAssertTrue("\(e)".contains("model.safetensors") && "\(e)".contains("does not match config.json"), "\(e)")
+        }
+        // Sizes that each pass validation but together exceed this machine's memory are refused up front.
+        XCTAssertThrowsError(try BertModel(config: huge, maxRows: 64, length: 1024)) { e in
+            XCTAssertTrue("\(e)".contains("GiB") && "\(e)".contains("more than 80% of this machine"), "\(e)")
+        }
+        // The estimate covers what a model really allocates: compare with the process's growth for a mid-size one.
+        var mid = small
+        mid.hiddenSize = 64; mid.heads = 4; mid.layers = 2; mid.intermediateSize = 128; mid.vocabSize = 300; mid.maxPositions = 256
+        let want = BertModel.bytesNeeded(mid, maxRows: 8, length: 256)
+        let m2 = try BertModel(config: mid, maxRows: 8, length: 256)
+        let activations = m2.allocatedFloats * 4
+        XCTAssertGreaterThanOrEqual(want, Double(activations), "the estimate must not undercount the buffers")
+        XCTAssertLessThan(want, 2 * Double(activations) + 4 * 4 * Double(m2.params.count) + 1e6)
+    }
+}

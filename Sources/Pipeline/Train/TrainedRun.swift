@@ -46,8 +46,11 @@ public struct TrainedRun {
         } catch let e as TrainerError {
             throw PipelineError(e.message, path: checkpoint + "/config.json")
         }
+        // The weights' shapes are checked against the config before the model is allocated from it.
+        let file = try Safetensors.File(path: checkpoint + "/model.safetensors")
+        try BertModel.checkShapes(cfg, file)
         let model = try BertModel(config: cfg, maxRows: rows, length: min(length, cfg.maxPositions))
-        try model.load(from: try Safetensors.File(path: checkpoint + "/model.safetensors"))
+        try model.load(from: file)
         return model
     }
 

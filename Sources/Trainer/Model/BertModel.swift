@@ -37,6 +37,8 @@ public final class BertModel: @unchecked Sendable {
     let dScores: FloatPointer
     let dHead: FloatPointer, dHead2: FloatPointer, dLogits: FloatPointer
     private var allocations: [FloatPointer] = []
+    /// Floats in the activation and scratch buffers (for the memory estimate's test).
+    public private(set) var allocatedFloats = 0
 
     // What the last forward saw (for backward).
     public private(set) var rows = 0
@@ -49,11 +51,14 @@ public final class BertModel: @unchecked Sendable {
         guard maxRows > 0, length > 0, length <= config.maxPositions else {
             throw TrainerError("sequence length \(length) must be 1...max_positions (\(config.maxPositions))", key: "model.max_positions")
         }
-        let bytes = Double(maxRows * length) * Double(config.layers) * Double(4 * config.hiddenSize * 8 + 2 * config.intermediateSize)
-            + Double(config.layers * maxRows * config.heads) * Double(length * length)
-        guard bytes * 4 < 64 * Double(1 << 30) else {
-            throw TrainerError("activations of \(maxRows) rows x \(length) tokens would take \(Int(bytes * 4 / Double(1 << 30))) GiB",
-                               hint: "lower the batch size or the sequence length")
+        // Every buffer this model allocates, checked against the machine's memory before any of it is
+        // allocated (a config from a file could otherwise ask for more than there is and be killed).
+        let bytes = BertModel.bytesNeeded(config, maxRows: maxRows, length: length)
+        let physical = Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
+        let limit = physical > 0 ? 0.8 * physical : 64 * Double(1 << 30)
+        guard bytes < limit else {
+            throw TrainerError("the model's parameters, gradients, optimizer moments and activations for \(maxRows) rows x \(length) tokens would take \(Int(bytes / Double(1 << 30))) GiB, more than 80% of this machine's \(Int(physical / Double(1 << 30))) GiB",
+                               hint: "lower the batch size or the sequence length (or the model's sizes)")
         }
         self.config = config
         self.maxRows = maxRows
@@ -64,9 +69,10 @@ public final class BertModel: @unchecked Sendable {
         params = ParameterStore(BertModel.layout(config))
 
         var allocations: [FloatPointer] = []
+        var floats = 0
         func alloc(_ n: Int) -> FloatPointer {
             let p = FloatPointer.allocate(capacity: max(n, 1)); p.initialize(repeating: 0, count: max(n, 1))
-            allocations.append(p); return p
+            allocations.append(p); floats += max(n, 1); return p
         }
         let N = capacity
         embSum = alloc(N * H); embMean = alloc(N); embRstd = alloc(N)
@@ -83,6 +89,7 @@ public final class BertModel: @unchecked Sendable {
         dScores = alloc(length * length)
         dHead = alloc(N * H); dHead2 = alloc(N * H); dLogits = alloc(N * V)
         self.allocations = allocations
+        allocatedFloats = floats
         headIndex = .allocate(capacity: N); headTargets = .allocate(capacity: N)
         idsCopy = .allocate(capacity: N); posCopy = .allocate(capacity: N); attnCopy = .allocate(capacity: N)
     }
@@ -90,6 +97,17 @@ public final class BertModel: @unchecked Sendable {
     deinit {
         for p in allocations { p.deallocate() }
         headIndex.deallocate(); headTargets.deallocate(); idsCopy.deallocate(); posCopy.deallocate(); attnCopy.deallocate()
+    }
+
+    /// Bytes of every buffer a model of `c` allocates for `maxRows` x `length` tokens, plus its gradients and
+    /// AdamW's two moments (what training holds; inference holds less).
+    public static func bytesNeeded(_ c: BertConfig, maxRows: Int, length: Int) -> Double {
+        let N = Double(maxRows) * Double(length), H = Double(c.hiddenSize), I = Double(c.intermediateSize)
+        let V = Double(c.vocabSize), L = Double(c.layers)
+        let params = layout(c).reduce(0.0) { $0 + $1.shape.reduce(1.0) { $0 * Double($1) } }
+        let perLayer = N * (3 * H + H + H + H + H + 2 * I) + 4 * N + Double(maxRows) * Double(c.heads) * Double(length) * Double(length)
+        let floats = 4 * params + L * perLayer + N * H * (L + 1) + N * H * 14 + 6 * N + 3 * N * V + N * I + Double(length) * Double(length)
+        return 4 * floats
     }
 
     /// The state-dict names, shapes and decay flags, in buffer order.
@@ -439,6 +457,19 @@ extension BertModel {
 
     /// Loads every parameter from a safetensors file holding them under their state-dict names. Keys a
     /// Hugging Face save may add for tied or buffer tensors are accepted; any other extra key is an error.
+    /// Throws unless `file` holds every parameter of a model of `c` with its shape: run before a model is
+    /// allocated from a config read from a file (the file's size then bounds the parameters).
+    public static func checkShapes(_ c: BertConfig, _ file: Safetensors.File) throws {
+        for t in layout(c) {
+            guard let e = file.entries[t.name] else {
+                throw TrainerError("tensor is missing (config.json describes a model that has it)", path: file.path, key: t.name)
+            }
+            guard e.shape == t.shape else {
+                throw TrainerError("shape \(e.shape) does not match config.json's \(t.shape)", path: file.path, key: t.name)
+            }
+        }
+    }
+
     public func load(from file: Safetensors.File) throws {
         for t in params.tensors { try file.read(t.name, shape: t.shape, into: params.values + t.offset) }
         let tolerated: Set<String> = ["cls.predictions.decoder.weight", "cls.predictions.decoder.bias", "bert.embeddings.position_ids"]
