@@ -58,8 +58,8 @@ final class BGZFBlockReaderTests: XCTestCase {
             }
         }
         // And through htslib's reader, which the environment variable selects.
-        setenv("GENOMEPREP_BGZF", "htslib", 1)
-        defer { unsetenv("GENOMEPREP_BGZF") }
+        setenv("GENOMEPREP_INFLATE", "htslib", 1)
+        defer { unsetenv("GENOMEPREP_INFLATE") }
         XCTAssertEqual(try readAll(path, threads: 2, chunk: 1 << 20), plain)
     }
 
@@ -116,5 +116,76 @@ final class BGZFBlockReaderTests: XCTestCase {
         var big = bgzf
         big[b3 - 2] = 2
         expectError(big, block: b2, ["at most 65536"])
+    }
+}
+
+/// The ISA-L plain-gzip reader against htslib's (the same bytes at every buffer size), concatenated members,
+/// zero padding, and damage: each refused naming the file and where the data stops making sense.
+final class GzipStreamReaderTests: XCTestCase {
+    var dir: URL!
+    override func setUp() { dir = tempDir("gp-gzip") }
+    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+
+    func readAll(_ path: String, chunk: Int) throws -> [UInt8] {
+        let input = try CompressedInput(path: path)
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
+        defer { buf.deallocate() }
+        var out: [UInt8] = []
+        while true {
+            let n = try input.read(into: buf, capacity: chunk)
+            if n == 0 { break }
+            out.append(contentsOf: UnsafeRawBufferPointer(start: buf, count: n))
+        }
+        return out
+    }
+
+    func testMembersPaddingAndDamage() throws {
+        var g = SplitMix64(seed: 9)
+        var text = ""
+        for r in 0..<2 {
+            text += ">g\(r)\n"
+            for _ in 0..<3000 { text += String((0..<70).map { _ in "ACGTacgtN".randomElement(using: &g)! }) + "\n" }
+        }
+        let plain = Array(text.utf8)
+        let half = plain.count / 2
+        let a = dir.appendingPathComponent("a").path, b = dir.appendingPathComponent("b").path
+        FileManager.default.createFile(atPath: a, contents: Data(plain[..<half]))
+        FileManager.default.createFile(atPath: b, contents: Data(plain[half...]))
+        let gz = dir.appendingPathComponent("x.fa.gz").path
+        XCTAssertEqual(try sh("gzip -c '\(a)' > '\(gz)' && gzip -c '\(b)' >> '\(gz)'").0, 0)   // two members
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: gz)))
+        XCTAssertEqual(try CompressedInput(path: gz).format, .gzip)
+        for chunk in [1, 999, 65536, 1 << 20, 8 << 20] {
+            XCTAssertEqual(try readAll(gz, chunk: chunk), plain, "chunk \(chunk)")
+        }
+        setenv("GENOMEPREP_INFLATE", "htslib", 1)
+        XCTAssertEqual(try readAll(gz, chunk: 1 << 20), plain)
+        unsetenv("GENOMEPREP_INFLATE")
+        // Zero padding after the last member is ignored (as gzip -d does).
+        let padded = dir.appendingPathComponent("padded.fa.gz").path
+        FileManager.default.createFile(atPath: padded, contents: Data(bytes + [UInt8](repeating: 0, count: 512)))
+        XCTAssertEqual(try readAll(padded, chunk: 1 << 20), plain)
+
+        func expect(_ damaged: [UInt8], _ words: [String], line: UInt = #line) {
+            let p = dir.appendingPathComponent("bad.fa.gz").path
+            FileManager.default.createFile(atPath: p, contents: Data(damaged))
+            XCTAssertThrowsError(try readAll(p, chunk: 1 << 20), line: line) { e in
+                let m = "\(e)"
+                XCTAssertTrue(m.contains("bad.fa.gz") && m.contains("gzip data"), m, line: line)
+                for w in words { XCTAssertTrue(m.contains(w), "\(w): \(m)", line: line) }
+            }
+        }
+        expect(Array(bytes.prefix(bytes.count - 100)), ["truncated"])
+        expect(bytes + Array("garbage".utf8), ["not gzip after a member"])
+        var crc = bytes
+        crc[bytes.count - 6] ^= 1                              // the last member's CRC-32
+        expect(crc, ["CRC-32 or length"])
+        var data = bytes
+        data[bytes.count / 4] ^= 0x55                          // inside the first member's deflate data
+        let p = dir.appendingPathComponent("bad.fa.gz").path
+        FileManager.default.createFile(atPath: p, contents: Data(data))
+        XCTAssertThrowsError(try readAll(p, chunk: 1 << 20)) { e in
+            XCTAssertTrue("\(e)".contains("bad.fa.gz") && "\(e)".contains("gzip data"), "\(e)")
+        }
     }
 }

@@ -13,21 +13,24 @@ public final class CompressedInput {
     public let path: String
     public let format: InputFormat
     private let fp: UnsafeMutablePointer<BGZF>
-    /// BGZF files (regular files, not pipes) are decompressed by ISA-L block by block (``BGZFBlockReader``);
-    /// GENOMEPREP_BGZF=htslib keeps htslib's reader (for comparisons).
+    /// Compressed regular files (not pipes) are inflated by ISA-L: BGZF block by block
+    /// (``BGZFBlockReader``), plain gzip as a stream (``GzipStreamReader``). GENOMEPREP_INFLATE=htslib
+    /// keeps htslib's readers (for comparisons).
     private let blocks: BGZFBlockReader?
+    private let gzip: GzipStreamReader?
     /// Uncompressed bytes handed out so far.
     public private(set) var offset: Int = 0
     /// Size and CRC-32 of the file's bytes as stored (for BGZF the compressed bytes), computed as they
     /// are read, so that a run checksums its inputs without a second pass; nil when this reader does
-    /// not see the stored bytes (plain gzip, and BGZF from a pipe, which htslib inflates) or before the end.
+    /// not see the stored bytes (compressed data from a pipe, which htslib inflates) or before the end.
     public var rawFingerprint: (bytes: Int, crc32: UInt32)? {
         guard reachedEnd else { return nil }
         if let blocks { return blocks.rawFingerprint }
+        if let gzip { return gzip.rawFingerprint }
         return format == .plain ? (rawBytes, rawCRC) : nil
     }
-    /// Whether `rawFingerprint` will be known at the end (plain files and BGZF read by ISA-L).
-    public var seesStoredBytes: Bool { blocks != nil || format == .plain }
+    /// Whether `rawFingerprint` will be known at the end (plain text, and compressed files ISA-L reads).
+    public var seesStoredBytes: Bool { blocks != nil || gzip != nil || format == .plain }
     private var rawBytes = 0
     private var rawCRC: UInt32 = 0
     private var reachedEnd = false
@@ -67,12 +70,12 @@ public final class CompressedInput {
         }
         // Only a regular file can be opened a second time from its start (htslib has read a pipe's first bytes).
         let regular = path != "-" && (st.st_mode & S_IFMT) == S_IFREG
-        if format == .bgzf && regular && getenv("GENOMEPREP_BGZF").map({ String(cString: $0) }) != "htslib" {
-            do { blocks = try BGZFBlockReader(path: path, threads: threads) } catch { bgzf_close(fp); throw error }
-        } else {
-            blocks = nil
-            if format == .bgzf && threads > 1 { _ = bgzf_mt(fp, Int32(threads), 256) }
-        }
+        let isal = regular && getenv("GENOMEPREP_INFLATE").map({ String(cString: $0) }) != "htslib"
+        do {
+            blocks = format == .bgzf && isal ? try BGZFBlockReader(path: path, threads: threads) : nil
+            gzip = format == .gzip && isal ? try GzipStreamReader(path: path) : nil
+        } catch { bgzf_close(fp); throw error }
+        if format == .bgzf && blocks == nil && threads > 1 { _ = bgzf_mt(fp, Int32(threads), 256) }
         self.fp = fp
         self.format = format
     }
@@ -82,8 +85,8 @@ public final class CompressedInput {
     /// Reads up to `capacity` uncompressed bytes into `buffer`; returns 0 at end of input.
     /// Compressed input is read in 64 KiB steps so that an error's byte offset is close to the damage.
     public func read(into buffer: UnsafeMutableRawPointer, capacity: Int) throws -> Int {
-        if let blocks {
-            let n = try blocks.read(into: buffer, capacity: capacity)
+        if blocks != nil || gzip != nil {
+            let n = try blocks?.read(into: buffer, capacity: capacity) ?? gzip!.read(into: buffer, capacity: capacity)
             offset += n
             if n == 0 { reachedEnd = true }
             return n
