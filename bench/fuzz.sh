@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the readers of untrusted files with libFuzzer (+ AddressSanitizer): JSON, pipeline configs,
-# tokenizer.json, index.json, FASTA, BED, .fai and .gzi. Each target runs SECONDS (default 600) from the seed
+# tokenizer.json, index.json, FASTA (plain, and gzip/BGZF through the ISA-L readers), BED, .fai and .gzi. Each target runs SECONDS (default 600) from the seed
 # corpus in Tests/FuzzCorpus/<target>/ (new interesting inputs are kept in $WORK/corpus-<target>);
 # crashing inputs land in $WORK/crash-<target>-* and make the script exit 1 (leak checks are off: the one leak
 # seen was inside FoundationEssentials' Data(contentsOf:); bench/sanitize.sh covers our leaks). Add each, minimised, to
@@ -15,7 +15,7 @@ mkdir -p "$WORK"
 swift build --product gp-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING --scratch-path .build-fuzz >/dev/null || exit 1
 BIN=.build-fuzz/debug/gp-fuzz
 status=0
-for t in ${TARGETS:-json config tokenizer index fasta bed fai gzi}; do
+for t in ${TARGETS:-json config tokenizer index fasta compressed bed fai gzi}; do
   mkdir -p "$WORK/corpus-$t"
   seeds=Tests/FuzzCorpus/$t
   start=$(date +%s)

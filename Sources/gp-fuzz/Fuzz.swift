@@ -3,7 +3,7 @@
 //   swift build --product gp-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING --scratch-path .build-fuzz
 //   GP_FUZZ_TARGET=json .build-fuzz/debug/gp-fuzz -max_total_time=600 CORPUS_DIR
 //
-// Targets (GP_FUZZ_TARGET): json, config, tokenizer, index, fasta, bed, fai, gzi. Each feeds the input to the
+// Targets (GP_FUZZ_TARGET): json, config, tokenizer, index, fasta, compressed, bed, fai, gzi. Each feeds the input to the
 // reader and accepts any thrown error: only a crash, a hang or a sanitizer report is a finding. Without
 // -DFUZZING this builds a small program that says how to run it.
 import Foundation
@@ -54,6 +54,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         write(bytes, to: p)
         var sink = NullSink()
         _ = try? FastaReader(path: p).read(into: &sink)
+    case "compressed":
+        // gzip and BGZF bytes (the seeds are valid files): the ISA-L readers, and htslib's format detection.
+        let p = scratch + "/x.fa.gz"
+        write(bytes, to: p)
+        var sink = NullSink()
+        _ = try? FastaReader(path: p, threads: 2).read(into: &sink)
     case "bed":
         let p = scratch + "/x.bed"
         write(bytes, to: p)
