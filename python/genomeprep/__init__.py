@@ -31,12 +31,20 @@ def read_info(out_dir, remote=None):
     path = os.path.join(out_dir, "genomeprep.json")
     if remote is not None and not os.path.exists(path):
         os.makedirs(out_dir, exist_ok=True)
-        try:  # streaming >= 0.9
-            from streaming.base.storage import CloudDownloader
-            CloudDownloader.direct_download(remote.rstrip("/") + "/genomeprep.json", path, 60)
-        except ImportError:  # older streaming
-            from streaming.base.storage import download_file
-            download_file(remote.rstrip("/") + "/genomeprep.json", path, 60)
+        # Downloaded under a temporary name and renamed: an interrupted download never leaves a partial
+        # genomeprep.json that a later call would trust.
+        tmp = f"{path}.tmp-{os.getpid()}"
+        try:
+            try:  # streaming >= 0.9
+                from streaming.base.storage import CloudDownloader
+                CloudDownloader.direct_download(remote.rstrip("/") + "/genomeprep.json", tmp, 60)
+            except ImportError:  # older streaming
+                from streaming.base.storage import download_file
+                download_file(remote.rstrip("/") + "/genomeprep.json", tmp, 60)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
     with open(path) as f:
         info = json.load(f).get("dataset")
     if not isinstance(info, dict) or "special_ids" not in info:
