@@ -72,7 +72,7 @@ struct RunOutput: WindowOutput {
     /// Per-input labels, and the current input's.
     var labels: [String]? = nil
     var label = ""
-    /// Per-input repetition counts, and the current input's.
+    /// Per-input repetition counts of train windows, and the current input's.
     var weights: [Int]? = nil
     var weight = 1
     var part: PipelinePart? = nil
@@ -115,7 +115,8 @@ struct RunOutput: WindowOutput {
         }
         guard hasWriter[split.rawValue] else { return }
         if let part, !part.owns(seed: seed, contig: contig, start: start, block: block) { return }
-        for _ in 0..<weight {
+        // A weight upsamples training data; val and test keep each window once (evaluation sees it once).
+        for _ in 0..<(split == .train ? weight : 1) {
             summary.windows[split.rawValue] += 1
             summary.bases += codes.count
             if skip[split.rawValue] > 0 { skip[split.rawValue] -= 1; continue }

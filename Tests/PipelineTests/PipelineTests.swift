@@ -292,6 +292,23 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(summary.dropped["soft-masked"], 8, "the 8 lowercase windows of the synthetic genome")
         let r = try MDSReader(directory: c.out + "/train")
         XCTAssertEqual(r.sampleCount, 48502 / 500 + 3 * 8, "the synthetic genome's 8 windows written 3 times (weight 3)")
+        // With val and test splits the weight repeats train windows only: val and test hold each window once.
+        let split = try PipelineConfig.load(path: try config("""
+        {"version": 1, "name": "w", "inputs": [{"path": "DATA/lambda_phage.fa.gz", "weight": 3}],
+         "windows": {"window": 500, "stride": 500, "val": 0.3, "test": 0.3, "splitBlock": 5000, "seed": 2},
+         "tokenizer": {"kind": "char"}, "shards": {"out": "OUT"}}
+        """, out: "weighted"))
+        let ws = try PipelineRunner.run(split)
+        var once = split
+        once.weights = nil
+        once.out = dir.appendingPathComponent("unweighted").path
+        let us = try PipelineRunner.run(once)
+        XCTAssertGreaterThan(us.windows[1], 0); XCTAssertGreaterThan(us.windows[2], 0)
+        XCTAssertEqual(ws.windows[0], 3 * us.windows[0])
+        XCTAssertEqual(ws.windows[1], us.windows[1]); XCTAssertEqual(ws.windows[2], us.windows[2])
+        for (k, name) in ["train", "val", "test"].enumerated() {
+            XCTAssertEqual(try MDSReader(directory: split.out + "/" + name).sampleCount, ws.windows[k], name)
+        }
         var seen: [String: Int] = [:]
         for i in 0..<r.sampleCount {
             let x = try r.sample(i)
