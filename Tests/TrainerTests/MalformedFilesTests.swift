@@ -97,6 +97,24 @@ final class CheckpointConfigGuardTests: XCTestCase {
         XCTAssertThrowsError(try BertModel(config: huge, maxRows: 64, length: 1024)) { e in
             XCTAssertTrue("\(e)".contains("GiB") && "\(e)".contains("more than 80% of this machine"), "\(e)")
         }
+        // A file with an MLM decoder of its own: loads when it equals the word embeddings (tied, as HF writes
+        // a tied BERT), is refused when it differs (an untied model would silently lose its decoder).
+        let word = model.params.tensor("bert.embeddings.word_embeddings.weight")!
+        var decoder = [Float](UnsafeBufferPointer(start: model.params.values + word.offset, count: word.count))
+        func withDecoder(_ d: [Float]) throws -> Safetensors.File {
+            let p = dir.appendingPathComponent("dec.safetensors").path
+            try d.withUnsafeBufferPointer { dp in
+                try Safetensors.write(model.params.tensors.map { .init(name: $0.name, shape: $0.shape, data: model.params.values + $0.offset) }
+                                      + [.init(name: "cls.predictions.decoder.weight", shape: word.shape, data: dp.baseAddress!)], to: p)
+            }
+            return try Safetensors.File(path: p)
+        }
+        let other = try BertModel(config: small, maxRows: 2, length: 16)
+        XCTAssertNoThrow(try other.load(from: try withDecoder(decoder)))
+        decoder[3] += 0.5
+        XCTAssertThrowsError(try other.load(from: try withDecoder(decoder))) { e in
+            XCTAssertTrue("\(e)".contains("cls.predictions.decoder.weight") && "\(e)".contains("not tied"), "\(e)")
+        }
         // The estimate covers what a model really allocates: compare with the process's growth for a mid-size one.
         var mid = small
         mid.hiddenSize = 64; mid.heads = 4; mid.layers = 2; mid.intermediateSize = 128; mid.vocabSize = 300; mid.maxPositions = 256

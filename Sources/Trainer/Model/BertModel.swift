@@ -472,6 +472,18 @@ extension BertModel {
 
     public func load(from file: Safetensors.File) throws {
         for t in params.tensors { try file.read(t.name, shape: t.shape, into: params.values + t.offset) }
+        // This model ties the MLM decoder to the word embeddings; a file whose decoder differs (an untied
+        // model) would silently lose its decoder, so it is refused.
+        if file.entries["cls.predictions.decoder.weight"] != nil, let word = params.tensor("bert.embeddings.word_embeddings.weight") {
+            let decoder = try file.floats("cls.predictions.decoder.weight")
+            let same = decoder.count == word.count && decoder.withUnsafeBufferPointer { d in
+                (0..<word.count).allSatisfy { d[$0].bitPattern == params.values[word.offset + $0].bitPattern }
+            }
+            guard same else {
+                throw TrainerError("the MLM decoder is not tied to the word embeddings (this BERT ties them; an untied decoder would be dropped)",
+                                   path: file.path, key: "cls.predictions.decoder.weight")
+            }
+        }
         let tolerated: Set<String> = ["cls.predictions.decoder.weight", "cls.predictions.decoder.bias", "bert.embeddings.position_ids"]
         for n in file.names where params.tensor(n) == nil && !tolerated.contains(n) {
             throw TrainerError("tensor is not a parameter of this model", path: file.path, key: n)
