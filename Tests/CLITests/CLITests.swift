@@ -407,3 +407,34 @@ extension CLITests {
         XCTAssertEqual(out.components(separatedBy: "the same ").count - 1, 3, out)
     }
 }
+
+/// The byte kernels' level never changes a byte: `windows` and `run` give identical output at every level
+/// GENOMEPREP_SIMD selects (and --version names the level in use).
+extension CLITests {
+    func testOutputIsTheSameAtEveryKernelLevel() throws {
+        let p = binary()
+        var windows: [String] = [], indexes: [String] = []
+        for level in ["scalar", "sse2", "avx2", "avx512"] {
+            let (sv, version, _) = try runCommand(["GENOMEPREP_SIMD=\(level)", p, "--version"])
+            XCTAssertEqual(sv, 0)
+            XCTAssertTrue(version.contains("byte kernels: "), version)
+            if level == "scalar" || level == "sse2" { XCTAssertTrue(version.contains(level), version) }
+            let (s1, w, e1) = try runCommand(["GENOMEPREP_SIMD=\(level)", p, "windows", Self.root.appendingPathComponent("data/ecoli_MG1655_draft.fa.gz").path,
+                                              "--format", "tsv", "--window", "500", "--stride", "250"], in: Self.root)
+            XCTAssertEqual(s1, 0, e1)
+            windows.append(w)
+            let cfg = dir.appendingPathComponent("k-\(level).json").path
+            try """
+            {"version": 1, "name": "k", "inputs": ["\(Self.root.appendingPathComponent("data/lambda_phage.fa.bgz").path)"],
+             "windows": {"window": 300, "softMask": "keep", "seed": 3}, "tokenizer": {"kind": "char"},
+             "shards": {"out": "\(dir.appendingPathComponent("k-\(level)").path)", "gc": true}}
+            """.write(toFile: cfg, atomically: true, encoding: .utf8)
+            let (s2, _, e2) = try runCommand(["GENOMEPREP_SIMD=\(level)", p, "run", "--quiet", cfg])
+            XCTAssertEqual(s2, 0, e2)
+            indexes.append(try String(contentsOfFile: dir.appendingPathComponent("k-\(level)/train/index.json").path, encoding: .utf8))
+        }
+        XCTAssertGreaterThan(windows[0].split(separator: "\n").count, 10_000)
+        XCTAssertEqual(Set(windows).count, 1, "windows output differs between kernel levels")
+        XCTAssertEqual(Set(indexes).count, 1, "shards differ between kernel levels")
+    }
+}
