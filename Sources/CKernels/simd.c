@@ -53,6 +53,27 @@ static void map_scalar(const uint8_t *src, size_t n, const uint8_t t[16], uint8_
     for (; i < n; i++) dst[i] = t[src[i] & 15];
 }
 
+static size_t gc_scalar(const uint8_t *p, size_t n, size_t i) {
+    size_t c = 0;
+    for (; i < n; i++) { uint8_t b = p[i] & 7; c += (b == 1) | (b == 2); }
+    return c;
+}
+
+static void bits_scalar(const uint8_t *p, size_t n, uint8_t *bits, size_t i) {
+    /* i is a multiple of 8 */
+    for (; i < n; i += 8) {
+        uint8_t byte = 0;
+        for (size_t k = 0; k < 8 && i + k < n; k++) byte |= (uint8_t)(((p[i + k] >> 3) & 1) << k);
+        bits[i / 8] = byte;
+    }
+}
+
+static inline uint8_t comp(uint8_t c) { return (c & 4) ? c : (uint8_t)(c ^ 3); }
+
+static void rc_scalar(const uint8_t *src, size_t n, uint8_t *dst, size_t i) {
+    for (; i < n; i++) dst[i] = comp(src[n - 1 - i]);
+}
+
 #if defined(__x86_64__)
 /* ---------- SSE2: 16 bytes at a time (every x86-64 has it) ---------- */
 
@@ -108,6 +129,27 @@ static void count_sse2(const uint8_t *p, size_t n, size_t *nn, size_t *lo) {
     }
     *nn += a; *lo += b;
     count_scalar(p, n, nn, lo, i);
+}
+
+static size_t gc_sse2(const uint8_t *p, size_t n) {
+    const __m128i seven = _mm_set1_epi8(7), one = _mm_set1_epi8(1), two = _mm_set1_epi8(2);
+    size_t i = 0, c = 0;
+    while (i + 16 <= n) {
+        __m128i b = _mm_and_si128(_mm_loadu_si128((const __m128i *)(p + i)), seven);
+        c += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(b, one), _mm_cmpeq_epi8(b, two))));
+        i += 16;
+    }
+    return c + gc_scalar(p, n, i);
+}
+
+static void bits_sse2(const uint8_t *p, size_t n, uint8_t *bits) {
+    size_t i = 0;
+    while (i + 16 <= n) {
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(_mm_loadu_si128((const __m128i *)(p + i)), 4));
+        bits[i / 8] = (uint8_t)m; bits[i / 8 + 1] = (uint8_t)(m >> 8);
+        i += 16;
+    }
+    bits_scalar(p, n, bits, i);
 }
 
 /* ---------- AVX2: 32 bytes at a time ---------- */
@@ -180,6 +222,45 @@ static void map_avx2(const uint8_t *src, size_t n, const uint8_t t[16], uint8_t 
     map_scalar(src, n, t, dst, i);
 }
 
+__attribute__((target("avx2,popcnt")))
+static size_t gc_avx2(const uint8_t *p, size_t n) {
+    const __m256i seven = _mm256_set1_epi8(7), one = _mm256_set1_epi8(1), two = _mm256_set1_epi8(2);
+    size_t i = 0, c = 0;
+    while (i + 32 <= n) {
+        __m256i b = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(p + i)), seven);
+        c += (size_t)_mm_popcnt_u32((unsigned)_mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(b, one), _mm256_cmpeq_epi8(b, two))));
+        i += 32;
+    }
+    return c + gc_scalar(p, n, i);
+}
+
+__attribute__((target("avx2")))
+static void bits_avx2(const uint8_t *p, size_t n, uint8_t *bits) {
+    size_t i = 0;
+    while (i + 32 <= n) {
+        uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16(_mm256_loadu_si256((const __m256i *)(p + i)), 4));
+        memcpy(bits + i / 8, &m, 4);              /* little-endian: byte k holds codes 8k..8k+7 */
+        i += 32;
+    }
+    bits_scalar(p, n, bits, i);
+}
+
+__attribute__((target("avx2")))
+static void rc_avx2(const uint8_t *src, size_t n, uint8_t *dst) {
+    const __m256i rev = _mm256_setr_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+                                         15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m256i four = _mm256_set1_epi8(4), three = _mm256_set1_epi8(3), zero = _mm256_setzero_si256();
+    size_t i = 0;
+    while (i + 32 <= n) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(src + n - i - 32));
+        v = _mm256_permute2x128_si256(_mm256_shuffle_epi8(v, rev), _mm256_shuffle_epi8(v, rev), 0x01);
+        __m256i notN = _mm256_cmpeq_epi8(_mm256_and_si256(v, four), zero);
+        _mm256_storeu_si256((__m256i *)(dst + i), _mm256_xor_si256(v, _mm256_and_si256(notN, three)));
+        i += 32;
+    }
+    rc_scalar(src, n, dst, i);
+}
+
 /* ---------- AVX-512 (BW for byte compares, VBMI2 for vpcompressb): 64 bytes at a time ---------- */
 
 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt,bmi")))
@@ -238,6 +319,45 @@ static void map_avx512(const uint8_t *src, size_t n, const uint8_t t[16], uint8_
     }
     map_scalar(src, n, t, dst, i);
 }
+__attribute__((target("avx512f,avx512bw,popcnt")))
+static size_t gc_avx512(const uint8_t *p, size_t n) {
+    const __m512i seven = _mm512_set1_epi8(7), one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2);
+    size_t i = 0, c = 0;
+    while (i + 64 <= n) {
+        __m512i b = _mm512_and_si512(_mm512_loadu_si512((const void *)(p + i)), seven);
+        c += (size_t)_mm_popcnt_u64(_mm512_cmpeq_epi8_mask(b, one) | _mm512_cmpeq_epi8_mask(b, two));
+        i += 64;
+    }
+    return c + gc_scalar(p, n, i);
+}
+
+__attribute__((target("avx512f,avx512bw")))
+static void bits_avx512(const uint8_t *p, size_t n, uint8_t *bits) {
+    const __m512i eight = _mm512_set1_epi8(8);
+    size_t i = 0;
+    while (i + 64 <= n) {
+        uint64_t m = _mm512_test_epi8_mask(_mm512_loadu_si512((const void *)(p + i)), eight);
+        memcpy(bits + i / 8, &m, 8);
+        i += 64;
+    }
+    bits_scalar(p, n, bits, i);
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vbmi")))
+static void rc_avx512(const uint8_t *src, size_t n, uint8_t *dst) {
+    uint8_t idx[64];
+    for (int k = 0; k < 64; k++) idx[k] = (uint8_t)(63 - k);
+    const __m512i rev = _mm512_loadu_si512((const void *)idx);
+    const __m512i four = _mm512_set1_epi8(4), three = _mm512_set1_epi8(3);
+    size_t i = 0;
+    while (i + 64 <= n) {
+        __m512i v = _mm512_permutexvar_epi8(rev, _mm512_loadu_si512((const void *)(src + n - i - 64)));
+        __mmask64 notN = _mm512_testn_epi8_mask(v, four);
+        _mm512_storeu_si512((void *)(dst + i), _mm512_xor_si512(v, _mm512_maskz_mov_epi8(notN, three)));
+        i += 64;
+    }
+    rc_scalar(src, n, dst, i);
+}
 #endif
 
 /* ---------- dispatch ---------- */
@@ -250,7 +370,7 @@ int gp_simd_supported(void) {
         int l = GP_SIMD_SSE2;
         if (__builtin_cpu_supports("avx2")) l = GP_SIMD_AVX2;
         if (l == GP_SIMD_AVX2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vbmi2")) l = GP_SIMD_AVX512;
+            __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2")) l = GP_SIMD_AVX512;
         cached = l;
     }
     return cached;
@@ -319,5 +439,37 @@ void gp_map_codes(int level, const uint8_t *src, size_t n, const uint8_t table[1
     case GP_SIMD_AVX2: map_avx2(src, n, table, dst); return;
 #endif
     default: map_scalar(src, n, table, dst, 0); return;   /* pshufb needs SSSE3: SSE2 maps in scalar */
+    }
+}
+
+size_t gp_count_gc(int level, const uint8_t *codes, size_t n) {
+    switch (clamp(level)) {
+#if defined(__x86_64__)
+    case GP_SIMD_AVX512: return gc_avx512(codes, n);
+    case GP_SIMD_AVX2: return gc_avx2(codes, n);
+    case GP_SIMD_SSE2: return gc_sse2(codes, n);
+#endif
+    default: return gc_scalar(codes, n, 0);
+    }
+}
+
+void gp_mask_bits(int level, const uint8_t *codes, size_t n, uint8_t *bits) {
+    switch (clamp(level)) {
+#if defined(__x86_64__)
+    case GP_SIMD_AVX512: bits_avx512(codes, n, bits); return;
+    case GP_SIMD_AVX2: bits_avx2(codes, n, bits); return;
+    case GP_SIMD_SSE2: bits_sse2(codes, n, bits); return;
+#endif
+    default: bits_scalar(codes, n, bits, 0); return;
+    }
+}
+
+void gp_reverse_complement(int level, const uint8_t *src, size_t n, uint8_t *dst) {
+    switch (clamp(level)) {
+#if defined(__x86_64__)
+    case GP_SIMD_AVX512: rc_avx512(src, n, dst); return;
+    case GP_SIMD_AVX2: rc_avx2(src, n, dst); return;
+#endif
+    default: rc_scalar(src, n, dst, 0); return;   /* pshufb needs SSSE3: SSE2 reverses in scalar */
     }
 }

@@ -146,9 +146,10 @@ final class TokenizeStage: @unchecked Sendable {
     /// One bit per base of the window as written (reverse-complemented windows too), LSB first:
     /// numpy.unpackbits(mask, bitorder="little")[:window] gives 1 where the base is lowercase.
     static func maskBits(_ codes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        var bits = [UInt8](repeating: 0, count: (codes.count + 7) / 8)
-        for i in 0..<codes.count where codes[i] & BaseCode.softMask != 0 { bits[i >> 3] |= 1 << UInt8(i & 7) }
-        return bits
+        [UInt8](unsafeUninitializedCapacity: (codes.count + 7) / 8) { b, c in
+            gp_mask_bits(simdLevel, codes.baseAddress, codes.count, b.baseAddress)
+            c = (codes.count + 7) / 8
+        }
     }
 
     /// The batch's name indexes the reused `values` row holds (so unchanged names are not assigned again).
@@ -192,11 +193,7 @@ final class TokenizeStage: @unchecked Sendable {
                     if Int(win.label) != rowLabel { values[k] = .str(batch.names[Int(win.label)]); rowLabel = Int(win.label) }
                     k += 1
                 }
-                if gc {
-                    var n = 0
-                    for b in codes { let x = b & 7; if x == 1 || x == 2 { n += 1 } }   // BaseCode: C = 1, G = 2
-                    values[k] = .int64(Int64(n)); k += 1
-                }
+                if gc { values[k] = .int64(Int64(gp_count_gc(TokenizeStage.simdLevel, codes.baseAddress, codes.count))); k += 1 }
                 if charIDs != nil {
                     try w.write(values, borrowing: 0, UnsafeBufferPointer(start: idBytes, count: n))
                 } else {

@@ -8,7 +8,7 @@ import Basics
 final class SIMDKernelTests: XCTestCase {
     var levels: [Int32] { Array(0...gp_simd_supported()) }
 
-    /// The expected scan: codes from BaseCode.encodeTable for A C G T N (either case) and '\\n' dropped,
+    /// The expected scan: codes from BaseCode.encodeTable for A C G T N (either case) and '\n' dropped,
     /// stopping at any other byte.
     func model(_ src: [UInt8]) -> (consumed: Int, codes: [UInt8], newlines: Int, n: Int, lower: Int) {
         var codes: [UInt8] = [], nl = 0, nn = 0, lo = 0, i = 0
@@ -31,7 +31,7 @@ final class SIMDKernelTests: XCTestCase {
             var dst = [UInt8](repeating: 0xEE, count: src.count + 64)
             var r = gp_seq_scan()
             src.withUnsafeBufferPointer { s in dst.withUnsafeMutableBufferPointer { gp_fasta_seq(level, s.baseAddress, src.count, $0.baseAddress, &r) } }
-            let name = "\\(String(cString: gp_simd_name(level))) \\(what)"
+            let name = "\(String(cString: gp_simd_name(level))) \(what)"
             XCTAssertEqual(r.consumed, want.consumed, "consumed, " + name, file: file, line: line)
             XCTAssertEqual(r.written, want.codes.count, "written, " + name, file: file, line: line)
             XCTAssertEqual(Array(dst.prefix(want.codes.count)), want.codes, "codes, " + name, file: file, line: line)
@@ -43,7 +43,7 @@ final class SIMDKernelTests: XCTestCase {
 
     func testSequenceScanMatchesTheModelOnRandomText() {
         var g = SplitMix64(seed: 7)
-        let alphabet = Array("ACGTNacgtn\\n".utf8)
+        let alphabet = Array("ACGTNacgtn\n".utf8)
         for round in 0..<400 {
             let len = Int(g.below(400))
             var src = (0..<len).map { _ in alphabet[Int(g.below(UInt64(alphabet.count)))] }
@@ -56,44 +56,57 @@ final class SIMDKernelTests: XCTestCase {
             if round % 2 == 1, len > 0 {
                 src[Int(g.below(UInt64(len)))] = UInt8(truncatingIfNeeded: g.next())
             }
-            check(src, "round \\(round)")
+            check(src, "round \(round)")
         }
     }
 
     func testSequenceScanStopsAtEveryByteItDoesNotKnow() {
         // Every byte value at a position in each vector lane position and across vector boundaries.
-        let body = Array(String(repeating: "ACGTNacgtn\\n", count: 20).utf8)
-        for b in 0..<256 where !"ACGTNacgtn\\n".utf8.contains(UInt8(b)) {
+        let body = Array(String(repeating: "ACGTNacgtn\n", count: 20).utf8)
+        for b in 0..<256 where !"ACGTNacgtn\n".utf8.contains(UInt8(b)) {
             for at in [0, 1, 15, 16, 31, 32, 63, 64, 65, 127, 200] {
                 var src = body
                 src[at] = UInt8(b)
-                check(src, "byte \\(b) at \\(at)")
+                check(src, "byte \(b) at \(at)")
             }
         }
         // Bytes that differ from a base only in bits 0x20 or 0x80 (must not read as bases).
         for b: UInt8 in [0x01, 0x03, 0x07, 0x0E, 0x14, 0xC1, 0xE1, 0xC3, 0xE7, 0xD4, 0xEE, 0x2A, 0x3E] {
-            check([UInt8](repeating: UInt8(ascii: "A"), count: 70) + [b] + [UInt8](repeating: UInt8(ascii: "c"), count: 70), "byte \\(b)")
+            check([UInt8](repeating: UInt8(ascii: "A"), count: 70) + [b] + [UInt8](repeating: UInt8(ascii: "c"), count: 70), "byte \(b)")
         }
         check([], "empty")
         check([UInt8](repeating: 0x0A, count: 300), "newlines only")
-        check(Array((String(repeating: "A", count: 60) + "\\n>chr2\\nACGT").utf8), "a header after a line")
-        check(Array((String(repeating: "ACGT", count: 40) + "\\r\\nACGT").utf8), "CRLF")
+        check(Array((String(repeating: "A", count: 60) + "\n>chr2\nACGT").utf8), "a header after a line")
+        check(Array((String(repeating: "ACGT", count: 40) + "\r\nACGT").utf8), "CRLF")
     }
 
     func testCountAndMapKernels() {
         var g = SplitMix64(seed: 3)
         let table: [UInt8] = (0..<16).map { UInt8(($0 * 37 + 5) & 0xFF) }
-        for len in [0, 1, 15, 16, 17, 63, 64, 65, 1000, 1001] {
+        for len in [0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 1000, 1001] {
             let codes = (0..<len).map { _ in UInt8(truncatingIfNeeded: g.next()) }
             let wantN = codes.filter { $0 & 4 != 0 }.count, wantLower = codes.filter { $0 & 8 != 0 }.count
             let wantMap = codes.map { table[Int($0 & 15)] }
             for level in levels {
                 var nn = 0, lo = 0
                 codes.withUnsafeBufferPointer { gp_count_n_lower(level, $0.baseAddress, len, &nn, &lo) }
-                XCTAssertEqual(nn, wantN, "level \\(level) len \\(len)"); XCTAssertEqual(lo, wantLower, "level \\(level) len \\(len)")
+                XCTAssertEqual(nn, wantN, "level \(level) len \(len)"); XCTAssertEqual(lo, wantLower, "level \(level) len \(len)")
                 var out = [UInt8](repeating: 0, count: len)
                 codes.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { gp_map_codes(level, s.baseAddress, len, table, $0.baseAddress) } }
-                XCTAssertEqual(out, wantMap, "map, level \\(level) len \\(len)")
+                XCTAssertEqual(out, wantMap, "map, level \(level) len \(len)")
+                // GC count, soft-mask bits and reverse complement against per-element definitions.
+                let wantGC = codes.filter { $0 & 7 == 1 || $0 & 7 == 2 }.count
+                XCTAssertEqual(codes.withUnsafeBufferPointer { gp_count_gc(level, $0.baseAddress, len) }, wantGC, "gc, level \(level) len \(len)")
+                var wantBits = [UInt8](repeating: 0, count: (len + 7) / 8)
+                for (i, c) in codes.enumerated() where c & 8 != 0 { wantBits[i / 8] |= 1 << UInt8(i % 8) }
+                var bits = [UInt8](repeating: 0xAA, count: (len + 7) / 8)
+                codes.withUnsafeBufferPointer { s in bits.withUnsafeMutableBufferPointer { gp_mask_bits(level, s.baseAddress, len, $0.baseAddress) } }
+                XCTAssertEqual(bits, wantBits, "mask bits, level \(level) len \(len)")
+                let small = codes.map { $0 & 0x0F }
+                let wantRC = small.reversed().map { $0 & 4 != 0 ? $0 : $0 ^ 3 }
+                var rc = [UInt8](repeating: 0, count: len)
+                small.withUnsafeBufferPointer { s in rc.withUnsafeMutableBufferPointer { gp_reverse_complement(level, s.baseAddress, len, $0.baseAddress) } }
+                XCTAssertEqual(rc, Array(wantRC), "reverse complement, level \(level) len \(len)")
             }
         }
     }

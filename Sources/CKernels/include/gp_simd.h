@@ -38,4 +38,14 @@ void gp_count_n_lower(int level, const uint8_t *codes, size_t n, size_t *n_count
 /* dst[i] = table[src[i] & 15]: character token ids from base codes (a 16-entry table). */
 void gp_map_codes(int level, const uint8_t *src, size_t n, const uint8_t table[16], uint8_t *dst);
 
+/* Codes whose base is C or G (1 or 2), soft-masked or not. */
+size_t gp_count_gc(int level, const uint8_t *codes, size_t n);
+
+/* One bit per code, set where the code is soft-masked (bit 3), least significant bit first: bits[i / 8] bit
+ * i % 8. Writes (n + 7) / 8 bytes; the unused high bits of the last byte are 0. */
+void gp_mask_bits(int level, const uint8_t *codes, size_t n, uint8_t *bits);
+
+/* dst[i] = complement(src[n - 1 - i]): A<->T, C<->G (code ^ 3), N stays, the soft-mask bit kept. */
+void gp_reverse_complement(int level, const uint8_t *src, size_t n, uint8_t *dst);
+
 #endif

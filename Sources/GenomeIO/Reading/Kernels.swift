@@ -28,12 +28,10 @@ enum Kernels {
 
     static let simdLevel = gp_simd_level()
 
-    /// Reverse complement of codes into `dst` (A<->T, C<->G, N stays, soft-mask kept).
+    /// Reverse complement of codes into `dst` (A<->T, C<->G, N stays, soft-mask kept): the
+    /// `gp_reverse_complement` C kernel.
     @inline(__always)
     static func reverseComplement(_ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, _ n: Int) {
-        for i in 0..<n {
-            let c = src[n - 1 - i]
-            dst[i] = (c & 4) == 0 ? c ^ 3 : c
-        }
+        gp_reverse_complement(simdLevel, src, n, dst)
     }
 }
