@@ -189,3 +189,52 @@ final class GzipStreamReaderTests: XCTestCase {
         }
     }
 }
+
+/// A `.gzi` is checked against its BGZF file before htslib uses it (htslib asserts, aborting the process, when a
+/// seek lands past the block an entry names: the fuzzer's first find), and a `.fai` entry may not end past the data.
+final class GziCheckTests: XCTestCase {
+    func testMismatchedIndexesAreErrorsNotAborts() throws {
+        let dir = tempDir("gp-gzi")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The fuzz target's file: four records of 72 kbp in several BGZF blocks.
+        var text = ""
+        for r in 0..<4 { text += ">r\(r)\n" + String(repeating: "ACGTTGCA", count: 9000) + "\n" }
+        let plain = dir.appendingPathComponent("g.fa").path, fa = dir.appendingPathComponent("g.fa.bgz").path
+        FileManager.default.createFile(atPath: plain, contents: Data(text.utf8))
+        try BGZFWriter.recompress(input: plain, output: fa, threads: 1)
+        try FaiIndex.build(path: fa)
+        XCTAssertEqual(try GziCheck.validate(bgzf: fa), text.utf8.count)
+        let good = try FaiIndex(path: fa)
+        XCTAssertEqual(String(decoding: try good.fetchASCII(contig: "r3", start: 71990, end: 72000), as: UTF8.self), "CAACGTTGCA")
+        let gzi = fa + ".gzi"
+        let valid = Array(try Data(contentsOf: URL(fileURLWithPath: gzi)))
+        XCTAssertGreaterThanOrEqual(valid.count, 8 + 16 * 3)
+        func expect(_ bytes: [UInt8], _ words: [String], line: UInt = #line) {
+            FileManager.default.createFile(atPath: gzi, contents: Data(bytes))
+            XCTAssertThrowsError(try FaiIndex(path: fa), line: line) { e in
+                let m = "\(e)"
+                XCTAssertTrue(m.contains("g.fa.bgz.gzi") && m.contains(".gzi does not match the BGZF file"), m, line: line)
+                for w in words { XCTAssertTrue(m.contains(w), "\(w): \(m)", line: line) }
+            }
+        }
+        // The fuzzer's crashing .gzi (its last entry's offset changed): htslib aborted on it.
+        expect(Array(try Data(contentsOf: repoRoot.appendingPathComponent("Tests/FuzzCorpus/gzi/crash-htslib-assert.gzi"))), ["entry"])
+        var wrongU = valid
+        wrongU[16] ^= 1                                        // the first entry's uncompressed offset
+        expect(wrongU, ["entry 1", "names block"])
+        var count = valid
+        count[0] &+= 1                                         // one more entry declared than stored
+        expect(count, ["declares"])
+        expect(Array(valid.prefix(valid.count - 16)) .enumerated().map { $0.offset == 0 ? $0.element &- 1 : $0.element }, ["ends before the file's block"])
+        let extra = [valid[0] &+ 1] + valid[1..<8] + valid[8...] + valid[(valid.count - 16)...]
+        expect(Array(extra), ["names block"])
+        expect(Array(repeating: 0xFF, count: 8), ["declares"])
+        // A .fai whose record would end past the data is refused before any seek.
+        FileManager.default.createFile(atPath: gzi, contents: Data(valid))
+        let fai = try String(contentsOfFile: fa + ".fai", encoding: .utf8)
+        try fai.replacingOccurrences(of: "r3\t72000\t", with: "r3\t7200000\t").write(toFile: fa + ".fai", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try FaiIndex(path: fa)) { e in
+            XCTAssertTrue("\(e)".contains("g.fa.bgz.fai") && "\(e)".contains("past the"), "\(e)")
+        }
+    }
+}

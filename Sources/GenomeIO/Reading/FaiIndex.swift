@@ -16,6 +16,8 @@ public struct FaiEntry: Sendable, Equatable {
 public final class FaiIndex {
     public let path: String
     public let entries: [FaiEntry]
+    /// Bytes of (uncompressed) data: no seek goes past them (htslib asserts on a BGZF seek past its data).
+    let dataSize: Int
     public let format: InputFormat
     private let fai: OpaquePointer
     private let table = BaseCode.encodeTable
@@ -46,6 +48,27 @@ public final class FaiIndex {
                                 hint: "rebuild both with `genome-prep index \(path)` or `samtools faidx \(path)`")
         }
         entries = try FaiIndex.parse(faiPath: faiPath)
+        // htslib asserts (aborting the process) on a .gzi that does not match the file or a seek past the
+        // data; the .gzi is checked first, and every .fai entry must end within the data.
+        let dataSize: Int
+        if format == .bgzf { dataSize = try GziCheck.validate(bgzf: path) }
+        else { var st = stat(); dataSize = stat(path, &st) == 0 ? Int(st.st_size) : 0 }
+        for (i, e) in entries.enumerated() {
+            var end = e.offset, overflow = false
+            if e.length > 0 && e.lineBases > 0 {
+                let fullLines = (e.length - 1) / e.lineBases
+                let (a, o1) = fullLines.multipliedReportingOverflow(by: e.lineWidth)
+                let (b, o2) = e.offset.addingReportingOverflow(a)
+                let (c, o3) = b.addingReportingOverflow(e.length - fullLines * e.lineBases)
+                end = c; overflow = o1 || o2 || o3
+            }
+            guard !overflow, end <= dataSize else {
+                throw GenomeIOError(.indexMismatch, ".fai does not match the FASTA: record '\(e.name)' would end past the \(dataSize) bytes of sequence data",
+                                    at: InputLocation(path: faiPath, line: i + 1, record: e.name),
+                                    hint: "the index was built for another file; rebuild it with `genome-prep index \(path)`")
+            }
+        }
+        self.dataSize = dataSize
         guard let f = fai_load3(path, faiPath, format == .bgzf ? path + ".gzi" : nil, 0) else {
             throw GenomeIOError(.indexMismatch, "htslib could not load the index \(faiPath)",
                                 at: InputLocation(path: path),
@@ -103,7 +126,7 @@ public final class FaiIndex {
         func byte(at off: Int) -> Int? {
             // An uncompressed offset for both BGZF (through the .gzi) and plain files: bgzf_seek takes a
             // virtual BGZF offset (block << 16 | within), which broke every plain FASTA over 64 KiB.
-            if bgzf_useek(fp, off_t(off), SEEK_SET) < 0 { return nil }
+            if off < 0 || off >= dataSize || bgzf_useek(fp, off_t(off), SEEK_SET) < 0 { return nil }
             var b: UInt8 = 0
             return bgzf_read(fp, &b, 1) == 1 ? Int(b) : nil
         }
@@ -152,7 +175,7 @@ public final class FaiIndex {
 
     func headerName(before offset: Int, back: Int, in fp: UnsafeMutablePointer<BGZF>) -> String? {
         let from = max(0, offset - back)
-        guard bgzf_useek(fp, off_t(from), SEEK_SET) >= 0 else { return nil }
+        guard from < dataSize, bgzf_useek(fp, off_t(from), SEEK_SET) >= 0 else { return nil }
         var buf = [UInt8](repeating: 0, count: offset - from)
         guard bgzf_read(fp, &buf, buf.count) == buf.count, buf.last == 0x0A else { return nil }
         var end = buf.count - 1
