@@ -4,6 +4,21 @@ import Basics
 import TestSupport
 @testable import GenomeIO
 
+/// Every byte of `path` through CompressedInput in reads of `chunk` bytes (its offset checked on the way).
+func readThrough(_ path: String, threads: Int, chunk: Int) throws -> [UInt8] {
+    let input = try CompressedInput(path: path, threads: threads)
+    let buf = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
+    defer { buf.deallocate() }
+    var out: [UInt8] = []
+    while true {
+        let n = try input.read(into: buf, capacity: chunk)
+        if n == 0 { break }
+        out.append(contentsOf: UnsafeRawBufferPointer(start: buf, count: n))
+    }
+    XCTAssertEqual(input.offset, out.count)
+    return out
+}
+
 /// The ISA-L BGZF reader against htslib's (the same bytes at every buffer size, on one and two threads),
 /// and damaged files: each refused with an error naming the file and the block's compressed offset.
 final class BGZFBlockReaderTests: XCTestCase {
@@ -35,19 +50,7 @@ final class BGZFBlockReaderTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(at: dir) }
 
-    func readAll(_ path: String, threads: Int, chunk: Int) throws -> [UInt8] {
-        let input = try CompressedInput(path: path, threads: threads)
-        let buf = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
-        defer { buf.deallocate() }
-        var out: [UInt8] = []
-        while true {
-            let n = try input.read(into: buf, capacity: chunk)
-            if n == 0 { break }
-            out.append(contentsOf: UnsafeRawBufferPointer(start: buf, count: n))
-        }
-        XCTAssertEqual(input.offset, out.count)
-        return out
-    }
+    func readAll(_ path: String, threads: Int, chunk: Int) throws -> [UInt8] { try readThrough(path, threads: threads, chunk: chunk) }
 
     func testSameBytesAsTheInputAtEveryBufferSize() throws {
         let path = dir.appendingPathComponent("x.fa.bgz").path
@@ -126,18 +129,7 @@ final class GzipStreamReaderTests: XCTestCase {
     override func setUp() { dir = tempDir("gp-gzip") }
     override func tearDown() { try? FileManager.default.removeItem(at: dir) }
 
-    func readAll(_ path: String, chunk: Int) throws -> [UInt8] {
-        let input = try CompressedInput(path: path)
-        let buf = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
-        defer { buf.deallocate() }
-        var out: [UInt8] = []
-        while true {
-            let n = try input.read(into: buf, capacity: chunk)
-            if n == 0 { break }
-            out.append(contentsOf: UnsafeRawBufferPointer(start: buf, count: n))
-        }
-        return out
-    }
+    func readAll(_ path: String, chunk: Int) throws -> [UInt8] { try readThrough(path, threads: 1, chunk: chunk) }
 
     func testMembersPaddingAndDamage() throws {
         var g = SplitMix64(seed: 9)
