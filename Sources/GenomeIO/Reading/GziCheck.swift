@@ -9,6 +9,15 @@ import Glibc
 /// the uncompressed offset the blocks before it add up to (each block's header and length read with
 /// `pread`: two small reads per 64 KiB block). Returns the file's uncompressed size.
 enum GziCheck {
+    /// An open descriptor and the file's size.
+    static func openForReading(_ path: String, missing: GenomeIOError.Kind) throws -> (Int32, Int) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw GenomeIOError(missing, "cannot open: \(String(cString: strerror(errno)))", at: InputLocation(path: path)) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { close(fd); throw GenomeIOError(.io, "cannot stat", at: InputLocation(path: path)) }
+        return (fd, Int(st.st_size))
+    }
+
     static func validate(bgzf path: String) throws -> Int {
         let gziPath = path + ".gzi"
         func bad(_ why: String, entry: Int? = nil) -> GenomeIOError {
@@ -16,19 +25,10 @@ enum GziCheck {
                           at: InputLocation(path: gziPath, record: entry.map { "entry \($0)" }),
                           hint: "rebuild it with `genome-prep index \(path)` or `samtools faidx \(path)`")
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw GenomeIOError(.cannotOpen, "cannot open: \(String(cString: strerror(errno)))", at: InputLocation(path: path)) }
+        let (fd, fileSize) = try openForReading(path, missing: .cannotOpen)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw GenomeIOError(.io, "cannot stat", at: InputLocation(path: path)) }
-        let fileSize = Int(st.st_size)
-
-        let gfd = open(gziPath, O_RDONLY | O_CLOEXEC)
-        guard gfd >= 0 else { throw GenomeIOError(.indexMissing, "cannot open: \(String(cString: strerror(errno)))", at: InputLocation(path: gziPath)) }
+        let (gfd, gziSize) = try openForReading(gziPath, missing: .indexMissing)
         defer { close(gfd) }
-        var gst = stat()
-        guard fstat(gfd, &gst) == 0 else { throw GenomeIOError(.io, "cannot stat", at: InputLocation(path: gziPath)) }
-        let gziSize = Int(gst.st_size)
         // At most one entry per 28 bytes of BGZF (the smallest block), so the file bounds what is read.
         guard gziSize >= 8, gziSize <= 8 + 16 * (fileSize / 28 + 1) else {
             throw bad("\(gziSize) bytes is not the size of an index of a \(fileSize)-byte file")
