@@ -9,28 +9,13 @@
 
 /* Byte -> code for A C G T N in either case (bit 3 set for lowercase), 0x40 for '\n', 0x80 for every other
    byte: one table lookup and no data-dependent branch per base (a switch mispredicts on random bases). */
-static uint8_t seq_table[256];
-static int seq_table_ready;
-
-static void build_seq_table(void) {
-    for (int b = 0; b < 256; b++) {
-        uint8_t t = 0x80;
-        switch (b & 0xDF) {
-        case 'A': t = 0; break;
-        case 'C': t = 1; break;
-        case 'G': t = 2; break;
-        case 'T': t = 3; break;
-        case 'N': t = 4; break;
-        }
-        if (t != 0x80 && (b & 0x20)) t |= 8;
-        if (b == '\n') t = 0x40;
-        seq_table[b] = t;
-    }
-    __atomic_store_n(&seq_table_ready, 1, __ATOMIC_RELEASE);
-}
+static const uint8_t seq_table[256] = {
+    [0 ... 255] = 0x80, ['\n'] = 0x40,
+    ['A'] = 0, ['C'] = 1, ['G'] = 2, ['T'] = 3, ['N'] = 4,
+    ['a'] = 8, ['c'] = 9, ['g'] = 10, ['t'] = 11, ['n'] = 12,
+};
 
 static void seq_scalar(const uint8_t *src, size_t n, uint8_t *dst, gp_seq_scan *r, size_t i) {
-    if (!__atomic_load_n(&seq_table_ready, __ATOMIC_ACQUIRE)) build_seq_table();   /* idempotent */
     size_t w = r->written, nl = r->newlines, nn = r->n, lo = r->lower;
     for (; i < n; i++) {
         uint8_t t = seq_table[src[i]];
@@ -362,18 +347,20 @@ static void rc_avx512(const uint8_t *src, size_t n, uint8_t *dst) {
 
 /* ---------- dispatch ---------- */
 
+/* Both levels are cached; every thread computes the same value, so relaxed atomics suffice. */
 int gp_simd_supported(void) {
 #if defined(__x86_64__)
     static int cached = -1;
-    if (cached < 0) {
+    int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (c < 0) {
         __builtin_cpu_init();
-        int l = GP_SIMD_SSE2;
-        if (__builtin_cpu_supports("avx2")) l = GP_SIMD_AVX2;
-        if (l == GP_SIMD_AVX2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2")) l = GP_SIMD_AVX512;
-        cached = l;
+        c = GP_SIMD_SSE2;
+        if (__builtin_cpu_supports("avx2")) c = GP_SIMD_AVX2;
+        if (c == GP_SIMD_AVX2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2")) c = GP_SIMD_AVX512;
+        __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
     }
-    return cached;
+    return c;
 #else
     return GP_SIMD_SCALAR;
 #endif
@@ -381,17 +368,18 @@ int gp_simd_supported(void) {
 
 int gp_simd_level(void) {
     static int cached = -1;
-    if (cached < 0) {
-        int l = gp_simd_supported();
+    int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (c < 0) {
+        c = gp_simd_supported();
         const char *e = getenv("GENOMEPREP_SIMD");
         if (e) {
             int want = !strcmp(e, "scalar") ? GP_SIMD_SCALAR : !strcmp(e, "sse2") ? GP_SIMD_SSE2
                      : !strcmp(e, "avx2") ? GP_SIMD_AVX2 : GP_SIMD_AVX512;
-            if (want < l) l = want;
+            if (want < c) c = want;
         }
-        cached = l;
+        __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
     }
-    return cached;
+    return c;
 }
 
 const char *gp_simd_name(int level) {

@@ -180,11 +180,8 @@ public enum PipelineRunner {
         let provenancePath = c.out + (part.map { "/genomeprep.\($0.folder).json" } ?? "/genomeprep.json")
         let markerPath = c.out + "/genomeprep.run.json"
         try OutputFolder.checkBeforeRun(c, part: part, provenancePath: provenancePath, markerPath: markerPath)
-        // The inputs' checksums (for provenance): computed by the sharding pass as it reads each file, except
-        // where that pass cannot see the stored bytes (plain gzip) or a checksum is needed before it (the PMI
-        // table records them): those get one more pass, on the side.
-        let sidePass = c.inputs.filter { p in c.pmi != nil || !((try? CompressedInput(path: p).seesStoredBytes) ?? false) }
-        let sideFingerprints = FingerprintTask(paths: sidePass)
+        // The inputs' checksums (for provenance): from the sharding pass as it reads each file (InputChecksums).
+        let checksums = InputChecksums(inputs: c.inputs)
         try makeDirectory(c.out)
         if access(markerPath, F_OK) != 0 { try writeAtomically(Array(c.text.utf8), to: markerPath) }
         try OutputFolder.checkInputsUnchanged(c, part: part)
@@ -230,8 +227,8 @@ public enum PipelineRunner {
             po.trainWindows = o
             po.scope = "train windows: window \(c.window), \(c.sampler.name) sampler, seed \(c.seed), val \(c.val), test \(c.test), split block \(c.splitBlock), strand \(c.strand.rawValue)"
             po.tablePath = c.out + "/pmi.rank6.bin"
-            _ = try PMIJob.run(po)
-            let table = try PMIRankTable.load(path: po.tablePath!, expect: po.settings(fingerprints: try sideFingerprints.wait()))
+            let (_, report) = try PMIJob.run(po)
+            let table = try PMIRankTable.load(path: po.tablePath!, expect: po.settings(fingerprints: report.inputChecksums))
             ranks = table.ranks
             pmiFingerprint = MDSHash.sha1.hex(table.serialized())
         }
@@ -308,13 +305,7 @@ public enum PipelineRunner {
         p.add("seed", .int(Int(c.seed)))
         if let part { p.add("part", .string(part.text)) }
         p.add("tool", .string("genome-prep 0.1.0"))
-        let side = try sideFingerprints.wait()
-        let fingerprints: [InputFingerprint] = try c.inputs.enumerated().map { i, path in
-            if let k = sidePass.firstIndex(of: path) { return side[k] }
-            guard i < streamed.count, let f = streamed[i] else { throw PipelineError("no checksum was computed for this input", path: path) }
-            return f
-        }
-        p.add("inputs", .array(fingerprints.map { f in
+        p.add("inputs", .array(try checksums.resolve(streamed: streamed).map { f in
             var x = JSONObject(); x.add("name", .string(f.name)); x.add("bytes", .int(f.bytes)); x.add("crc32", .string(f.crc32)); return .object(x)
         }))
         let tokJSON = Array(HFTokenizerJSON.export(tokenizer).utf8)

@@ -74,7 +74,6 @@ final class TokenizeStage: @unchecked Sendable {
     var idCapacity = 0
     /// One sample's values, reused (its first slot is a placeholder when the ids are borrowed).
     var values: [MDSValue] = []
-    static let simdLevel = gp_simd_level()
 
     init(encoder: TokenEncoder, writers: [MDSWriter?], wide: Bool, ranks: [UInt16]?, softMaskBits: Bool, labels: Bool = false,
          gc: Bool = false, inFlight: Int = 2) {
@@ -147,7 +146,7 @@ final class TokenizeStage: @unchecked Sendable {
     /// numpy.unpackbits(mask, bitorder="little")[:window] gives 1 where the base is lowercase.
     static func maskBits(_ codes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: (codes.count + 7) / 8) { b, c in
-            gp_mask_bits(simdLevel, codes.baseAddress, codes.count, b.baseAddress)
+            gp_mask_bits(gp_simd_level(), codes.baseAddress, codes.count, b.baseAddress)
             c = (codes.count + 7) / 8
         }
     }
@@ -169,7 +168,7 @@ final class TokenizeStage: @unchecked Sendable {
                     // Character tokens: one kernel pass from codes to ids, into a buffer the writer borrows.
                     n = codes.count
                     if n > idCapacity { idBytes.deallocate(); idBytes = .allocate(capacity: n); idCapacity = n }
-                    charIDs.withUnsafeBufferPointer { gp_map_codes(TokenizeStage.simdLevel, codes.baseAddress, n, $0.baseAddress, idBytes) }
+                    charIDs.withUnsafeBufferPointer { gp_map_codes(gp_simd_level(), codes.baseAddress, n, $0.baseAddress, idBytes) }
                 } else {
                     ids.removeAll(keepingCapacity: true)
                     encoder.encode(codes, into: &ids)
@@ -193,7 +192,7 @@ final class TokenizeStage: @unchecked Sendable {
                     if Int(win.label) != rowLabel { values[k] = .str(batch.names[Int(win.label)]); rowLabel = Int(win.label) }
                     k += 1
                 }
-                if gc { values[k] = .int64(Int64(gp_count_gc(TokenizeStage.simdLevel, codes.baseAddress, codes.count))); k += 1 }
+                if gc { values[k] = .int64(Int64(gp_count_gc(gp_simd_level(), codes.baseAddress, codes.count))); k += 1 }
                 if charIDs != nil {
                     try w.write(values, borrowing: 0, UnsafeBufferPointer(start: idBytes, count: n))
                 } else {

@@ -88,16 +88,7 @@ enum MDSCodec {
     /// of u8/u16/u32 that holds it (as MDSWriter picks), then the values little-endian.
     static func encode(_ v: MDSValue, as e: MDSEncoding, into out: inout [UInt8]) throws {
         func le<T: FixedWidthInteger>(_ x: T) { withUnsafeBytes(of: x.littleEndian) { out.append(contentsOf: $0) } }
-        func shape(_ n: Int) throws {
-            guard n > 0 else { throw ShardsError("empty arrays cannot be written (MDSWriter refuses them)") }
-            if let c = e.count {
-                guard n == c else { throw ShardsError("array of \(n) values for the fixed-length column \(e.rawValue)") }
-                return
-            }
-            if n < 256 { out.append((1 << 2) | 0); out.append(UInt8(n)) }
-            else if n < 65_536 { out.append((1 << 2) | 1); le(UInt16(n)) }
-            else { out.append((1 << 2) | 2); le(UInt32(n)) }
-        }
+        func shape(_ n: Int) throws { _ = try ndarraySize(n, as: e); ndarrayHeader(n, as: e, into: &out) }
         switch (e.kind, e.itemSize, v) {
         case (.str, _, .str(let s)): out.append(contentsOf: s.utf8)
         case (.int64, _, .int64(let x)): le(x)
@@ -110,8 +101,8 @@ enum MDSCodec {
         }
     }
 
-    /// The size of an ndarray payload of `n` items (`size` for arrays); throws for empty arrays and a
-    /// count that differs from a fixed shape.
+    /// The size of an ndarray payload of `n` items; throws for empty arrays and a count that differs from
+    /// a fixed shape. (`size`, `encode` and the writer's borrowed bytes all go through it.)
     static func ndarraySize(_ n: Int, as e: MDSEncoding) throws -> Int {
         guard n > 0 else { throw ShardsError("empty arrays cannot be written (MDSWriter refuses them)") }
         if let c = e.count {
@@ -132,14 +123,7 @@ enum MDSCodec {
 
     /// The payload size `encode` will write; checks the value against the encoding first.
     static func size(_ v: MDSValue, as e: MDSEncoding) throws -> Int {
-        func nd(_ n: Int) throws -> Int {
-            guard n > 0 else { throw ShardsError("empty arrays cannot be written (MDSWriter refuses them)") }
-            if let c = e.count {
-                guard n == c else { throw ShardsError("array of \(n) values for the fixed-length column \(e.rawValue)") }
-                return n * e.itemSize
-            }
-            return 1 + (n < 256 ? 1 : (n < 65_536 ? 2 : 4)) + n * e.itemSize
-        }
+        func nd(_ n: Int) throws -> Int { try ndarraySize(n, as: e) }
         switch (e.kind, e.itemSize, v) {
         case (.str, _, .str(let s)): return s.utf8.count
         case (.int64, _, .int64): return 8

@@ -120,6 +120,8 @@ public final class MDSWriter {
             sizes[k] = n
             size += n + (c.encoding.fixedSize == nil ? 4 : 0)
         }
+        let headerAfter = 4 + 4 * (offsets.count + 2) + configJSON.count
+        if !offsets.isEmpty && headerAfter + (records.count - gap) + size > sizeLimit { try flushShard() }
         // The record buffer is moved into a local for the appends (no exclusivity checks per append).
         var out = records
         records = []
@@ -128,16 +130,6 @@ public final class MDSWriter {
             // A new shard: leave room in front for its header (u32 n, n + 1 offsets, the config), sized for as
             // many samples of this size as the shard can hold, so the header is written in place when the
             // shard closes instead of moving the whole shard behind it.
-            let samples = sizeLimit / max(1, size) + 1
-            gap = min(4 + 4 * (samples + 1) + configJSON.count, MDSWriter.maxGap)
-            out.append(contentsOf: repeatElement(0, count: gap))
-        }
-        let headerAfter = 4 + 4 * (offsets.count + 2) + configJSON.count
-        if !offsets.isEmpty && headerAfter + (out.count - gap) + size > sizeLimit {
-            records = out
-            out = []
-            try flushShard()
-            swap(&out, &records)
             let samples = sizeLimit / max(1, size) + 1
             gap = min(4 + 4 * (samples + 1) + configJSON.count, MDSWriter.maxGap)
             out.append(contentsOf: repeatElement(0, count: gap))
@@ -200,19 +192,8 @@ public final class MDSWriter {
         return .object(o)
     }
 
-    /// One zstd frame with its content size in the header (what python-zstd's reader needs).
-    static func zstd(_ raw: [UInt8], level: Int) throws -> [UInt8] {
-        var out: [UInt8] = []
-        let n = try zstd(raw, level: level, into: &out)
-        out.removeLast(out.count - n)
-        return out
-    }
-
-    /// Compresses into `out` (grown to the bound when needed, reused otherwise); returns the frame size.
-    static func zstd(_ raw: [UInt8], level: Int, into out: inout [UInt8]) throws -> Int {
-        try raw.withUnsafeBufferPointer { try zstd($0, level: level, into: &out) }
-    }
-
+    /// One zstd frame with its content size in the header (what python-zstd's reader needs), into `out`
+    /// (grown to the bound when needed, reused otherwise); returns the frame size.
     static func zstd(_ raw: UnsafeBufferPointer<UInt8>, level: Int, into out: inout [UInt8]) throws -> Int {
         let bound = ZSTD_compressBound(raw.count)
         if out.count < bound { out = [UInt8](unsafeUninitializedCapacity: bound) { _, c in c = bound } }

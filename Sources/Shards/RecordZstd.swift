@@ -59,18 +59,7 @@ enum RecordZstd {
         return seqs                             // the bytes after the last match are trailing literals
     }
 
-    static func compress(_ raw: [UInt8], records: [RecordSpan], level: Int) throws -> [UInt8] {
-        var out: [UInt8] = []
-        let n = try compress(raw, records: records, level: level, into: &out)
-        out.removeLast(out.count - n)
-        return out
-    }
-
     /// Compresses into `out` (grown to the bound when needed, reused otherwise); returns the frame size.
-    static func compress(_ raw: [UInt8], records: [RecordSpan], level: Int, into out: inout [UInt8]) throws -> Int {
-        try raw.withUnsafeBufferPointer { try compress($0, records: records, level: level, into: &out) }
-    }
-
     static func compress(_ src: UnsafeBufferPointer<UInt8>, records: [RecordSpan], level: Int, into out: inout [UInt8]) throws -> Int {
         guard let cctx = ZSTD_createCCtx() else { throw ShardsError("zstd: cannot create a compression context") }
         defer { ZSTD_freeCCtx(cctx) }
@@ -83,17 +72,15 @@ enum RecordZstd {
         try set(ZSTD_c_windowLog, windowLog)    // matches reach one sample back
         try set(ZSTD_c_experimentalParam12, 1)  // ZSTD_c_validateSequences: a bad plan is an error, not a bad frame
         try set(ZSTD_c_contentSizeFlag, 1)
-        do {
-            let seqs = sequences(src, records: records)
-            let bound = ZSTD_compressBound(src.count)
-            if out.count < bound { out = [UInt8](unsafeUninitializedCapacity: bound) { _, c in c = bound } }
-            let n = out.withUnsafeMutableBytes { o in
-                seqs.withUnsafeBufferPointer { s in
-                    ZSTD_compressSequences(cctx, o.baseAddress, bound, s.baseAddress, s.count, src.baseAddress, src.count)
-                }
+        let seqs = sequences(src, records: records)
+        let bound = ZSTD_compressBound(src.count)
+        if out.count < bound { out = [UInt8](unsafeUninitializedCapacity: bound) { _, c in c = bound } }
+        let n = out.withUnsafeMutableBytes { o in
+            seqs.withUnsafeBufferPointer { s in
+                ZSTD_compressSequences(cctx, o.baseAddress, bound, s.baseAddress, s.count, src.baseAddress, src.count)
             }
-            if ZSTD_isError(n) != 0 { throw ShardsError("zstd: \(String(cString: ZSTD_getErrorName(n)))") }
-            return n
         }
+        if ZSTD_isError(n) != 0 { throw ShardsError("zstd: \(String(cString: ZSTD_getErrorName(n)))") }
+        return n
     }
 }

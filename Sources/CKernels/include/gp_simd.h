@@ -11,7 +11,7 @@
 
 enum { GP_SIMD_SCALAR = 0, GP_SIMD_SSE2 = 1, GP_SIMD_AVX2 = 2, GP_SIMD_AVX512 = 3 };
 
-/* The best level this CPU supports, lowered by GENOMEPREP_SIMD=scalar|sse2|avx2 when set. */
+/* The best level this CPU supports, lowered by GENOMEPREP_SIMD=scalar|sse2|avx2 when set (cached: cheap to call per use). */
 int gp_simd_level(void);
 /* The widest level this CPU supports (ignores GENOMEPREP_SIMD). */
 int gp_simd_supported(void);

@@ -101,8 +101,7 @@ public struct FastaReader {
 /// (whitespace, IUPAC codes, errors).
 struct FastaParser {
     /// The kernel level (`GENOMEPREP_SIMD` lowers it; tests compare levels).
-    static let simdLevel = gp_simd_level()
-    var simdLevel = FastaParser.simdLevel
+    var simdLevel = gp_simd_level()
     let path: String
     let table: UnsafeMutablePointer<UInt8>
     let codes: UnsafeMutablePointer<UInt8>

@@ -22,16 +22,14 @@ enum Kernels {
     @inline(__always)
     static func countNAndLower(_ p: UnsafePointer<UInt8>, _ n: Int) -> (n: Int, lower: Int) {
         var nn = 0, lo = 0
-        gp_count_n_lower(simdLevel, p, n, &nn, &lo)
+        gp_count_n_lower(gp_simd_level(), p, n, &nn, &lo)
         return (nn, lo)
     }
-
-    static let simdLevel = gp_simd_level()
 
     /// Reverse complement of codes into `dst` (A<->T, C<->G, N stays, soft-mask kept): the
     /// `gp_reverse_complement` C kernel.
     @inline(__always)
     static func reverseComplement(_ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, _ n: Int) {
-        gp_reverse_complement(simdLevel, src, n, dst)
+        gp_reverse_complement(gp_simd_level(), src, n, dst)
     }
 }

@@ -39,6 +39,8 @@ public struct PMIOptions {
 
 /// What `pmi-stats` prints.
 public struct PMIReport: Sendable {
+    /// The inputs' checksums the side table records (empty without a table).
+    public var inputChecksums: [InputFingerprint] = []
     public var bases = 0
     public var nBases = 0
     public var skippedForN = 0
@@ -70,14 +72,8 @@ public enum PMIJob {
     public static func run(_ o: PMIOptions, progress: ((Int) -> Void)? = nil) throws -> (PMIScores, PMIReport) {
         try o.validate()
         var t0 = timespec(); clock_gettime(CLOCK_MONOTONIC, &t0)
-        // The side table's input checksums: computed by the counting pass as it reads each input, except for
-        // plain gzip files (htslib inflates them out of sight) and when counting train windows: those get one
-        // more pass, on the side. A pipe is never read twice (nor probed first): it must be plain text.
-        let regular = { (p: String) -> Bool in var st = stat(); return stat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG }
-        let sidePass = o.tablePath == nil ? [] : o.inputs.filter { p in
-            regular(p) && (o.trainWindows != nil || !((try? CompressedInput(path: p).seesStoredBytes) ?? false))
-        }
-        let side = FingerprintTask(paths: sidePass)
+        // The side table's input checksums: from the counting pass where it reads whole files, else on the side.
+        let checksums = o.tablePath == nil ? nil : InputChecksums(inputs: o.inputs, sideForAll: o.trainWindows != nil)
         let counter = try NGramCounter(maxK: o.maxK, threads: o.threads)
         let counts = try o.trainWindows.map { try counter.count(trainWindowsOf: $0, strand: o.strand) }
             ?? counter.count(inputs: o.inputs, strand: o.strand, requireFingerprints: o.tablePath != nil, progress: progress)
@@ -85,19 +81,15 @@ public enum PMIJob {
         let (ranks, ranked) = scores.ranks(n: o.rankN)
 
         if let tsv = o.tsvPath { try writeTSV(scores, lengths: o.tsvLengths ?? Array(1...o.rankN), rankN: o.rankN, ranks: ranks, strand: o.strand, to: tsv) }
+        var inputChecksums: [InputFingerprint] = []
         if let tablePath = o.tablePath {
-            let sideFps = try side.wait()
-            let fps: [InputFingerprint] = try o.inputs.enumerated().map { i, p in
-                if let k = sidePass.firstIndex(of: p) { return sideFps[k] }
-                guard i < counts.inputFingerprints.count, let f = counts.inputFingerprints[i] else {
-                    throw GenomeIOError(.io, "no checksum was computed for this input", at: InputLocation(path: p))
-                }
-                return f
-            }
+            let fps = try checksums!.resolve(streamed: counts.inputFingerprints)
+            inputChecksums = fps
             let table = PMIRankTable(settings: o.settings(fingerprints: fps), ranked: ranked, ranks: ranks.map { UInt16($0) })
             try table.write(to: tablePath)
         }
         var r = PMIReport()
+        r.inputChecksums = inputChecksums
         r.bases = counts.bases; r.nBases = counts.nBases
         r.maxK = o.maxK; r.rankN = o.rankN; r.ranked = ranked
         r.totalK = scores.totals[o.maxK]
