@@ -263,6 +263,15 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(s5, 1)
         XCTAssertTrue(e5.contains("/dev/fd/") && e5.contains("cannot be checksummed"), e5)
         XCTAssertFalse(FileManager.default.fileExists(atPath: z + ".tsv"))
+        // A pipeline reads its inputs more than once: a FIFO input is refused up front, with the reason (it hung).
+        let fifo = dir.appendingPathComponent("pipe.fa").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let cfg = dir.appendingPathComponent("fifo.json").path
+        try #"{"name": "f", "inputs": ["FIFO"], "shards": {"out": "OUT"}}"#.replacingOccurrences(of: "FIFO", with: fifo)
+            .replacingOccurrences(of: "OUT", with: dir.appendingPathComponent("fifo-out").path).write(toFile: cfg, atomically: true, encoding: .utf8)
+        let (s7, _, e7) = try gp("run", cfg)
+        XCTAssertEqual(s7, 1)
+        XCTAssertTrue(e7.contains(fifo) && e7.contains("not a regular file"), e7)
         let bgz = Self.root.appendingPathComponent("data/lambda_phage.fa.bgz").path
         let (s6, viaPipe) = try sh("'\(binary())' stats <(cat '\(bgz)')")
         XCTAssertEqual(s6, 0, viaPipe)
